@@ -1,0 +1,1 @@
+//! cmod's compiler: Stan source text in, a checked program (and later native code) out. Does no IO.

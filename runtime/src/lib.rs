@@ -1,0 +1,5 @@
+//! cmod's runtime: samples any type that implements [`Model`]; knows nothing of the compiler.
+
+pub mod model;
+
+pub use model::{Model, Rejection};
