@@ -1,1 +1,8 @@
 //! cmod's built-in functions: the one signature table the checker reads, and the kernels the generated code calls.
+
+pub mod builtins;
+pub mod signatures;
+pub mod types;
+
+pub use signatures::{table, SignatureTable};
+pub use types::{Arg, ArgType, BaseType, ReturnType, Signature, UnsizedType};
