@@ -15,7 +15,9 @@ pub struct Rejection {
 
 impl Rejection {
     pub fn new(message: impl Into<String>) -> Self {
-        Rejection { message: message.into() }
+        Rejection {
+            message: message.into(),
+        }
     }
 }
 
@@ -50,5 +52,10 @@ pub trait Model: Send {
     /// The constrained values of the parameters at `theta`, then transformed
     /// parameters and generated quantities (drawing from `rng`), written into
     /// `out`, which has `output_names().len()` slots.
-    fn write_draw(&mut self, theta: &[f64], rng: &mut dyn Rng, out: &mut [f64]) -> Result<(), Rejection>;
+    fn write_draw(
+        &mut self,
+        theta: &[f64],
+        rng: &mut dyn Rng,
+        out: &mut [f64],
+    ) -> Result<(), Rejection>;
 }
