@@ -38,9 +38,12 @@ pub fn table() -> &'static SignatureTable {
     static TABLE: OnceLock<SignatureTable> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut by_name: HashMap<&'static str, Vec<Signature>> = HashMap::new();
-        for (name, spec) in crate::builtins::SIGNATURES {
-            let sig = parse_signature(name, spec).unwrap_or_else(|e| panic!("bad signature for {name}: {spec}: {e}"));
-            by_name.entry(name).or_default().push(sig);
+        for row in crate::builtins::rows() {
+            // A row that does not parse is skipped here, never a panic; the
+            // test `every_signature_in_the_table_parses` keeps the table clean.
+            if let Ok(sig) = parse_signature(row.name, &row.spec) {
+                by_name.entry(row.name).or_default().push(sig);
+            }
         }
         SignatureTable { by_name }
     })
@@ -116,7 +119,9 @@ fn parse_return(text: &str) -> Result<ReturnType, String> {
 }
 
 fn digit(t: &str) -> Result<usize, String> {
-    t[1..].parse().map_err(|_| format!("bad argument index in `{t}`"))
+    t[1..]
+        .parse()
+        .map_err(|_| format!("bad argument index in `{t}`"))
 }
 
 /// Parses `real`, `vector`, `array[] int`, `array[,,] matrix`, ...
@@ -125,7 +130,10 @@ pub fn parse_type(text: &str) -> Result<UnsizedType, String> {
     let (array_dims, base_text) = match text.strip_prefix("array[") {
         Some(rest) => {
             let close = rest.find(']').ok_or("unclosed `array[`")?;
-            (rest[..close].matches(',').count() as u8 + 1, rest[close + 1..].trim())
+            (
+                rest[..close].matches(',').count() as u8 + 1,
+                rest[close + 1..].trim(),
+            )
         }
         None => (0, text),
     };
@@ -146,15 +154,355 @@ mod tests {
 
     #[test]
     fn every_signature_in_the_table_parses() {
+        let mut bad = Vec::new();
+        for row in crate::builtins::rows() {
+            if let Err(e) = parse_signature(row.name, &row.spec) {
+                bad.push(format!("{}: `{}`: {e}", row.name, row.spec));
+            }
+        }
+        assert!(
+            bad.is_empty(),
+            "rows that do not parse:\n{}",
+            bad.join("\n")
+        );
         let t = table();
         assert!(t.contains("normal_lpdf"));
+        assert!(t.names().count() > 400);
+    }
+
+    #[test]
+    fn docs_functions_md_is_up_to_date() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/functions.md");
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            on_disk == crate::builtins::functions_markdown(),
+            "docs/functions.md is out of date: run `cargo run -p stdlib --example gen_functions_doc`"
+        );
+    }
+
+    #[test]
+    fn no_row_is_repeated() {
+        let mut seen = std::collections::HashSet::new();
+        let mut repeated = Vec::new();
+        for row in crate::builtins::rows() {
+            if !seen.insert((row.name, row.spec.replace(' ', ""))) {
+                repeated.push(format!("{}: {}", row.name, row.spec));
+            }
+        }
+        assert!(
+            repeated.is_empty(),
+            "repeated rows:\n{}",
+            repeated.join("\n")
+        );
+    }
+
+    #[test]
+    fn supported_and_not_yet_supported_are_disjoint() {
+        let t = table();
+        let both: Vec<_> = crate::builtins::NOT_YET_SUPPORTED
+            .iter()
+            .filter(|n| t.contains(n))
+            .collect();
+        assert!(
+            both.is_empty(),
+            "in the table and in NOT_YET_SUPPORTED: {both:?}"
+        );
+    }
+
+    #[test]
+    fn issue_6_functions_are_all_in_the_table() {
+        let t = table();
+        let continuous = [
+            "normal",
+            "student_t",
+            "cauchy",
+            "double_exponential",
+            "logistic",
+            "gumbel",
+            "skew_normal",
+            "exp_mod_normal",
+            "lognormal",
+            "chi_square",
+            "inv_chi_square",
+            "scaled_inv_chi_square",
+            "exponential",
+            "gamma",
+            "inv_gamma",
+            "weibull",
+            "frechet",
+            "pareto",
+            "pareto_type_2",
+            "beta",
+            "von_mises",
+            "uniform",
+        ];
+        for f in continuous {
+            for suffix in ["_lpdf", "_lupdf", "_cdf", "_lcdf", "_lccdf", "_rng"] {
+                assert!(t.contains(&format!("{f}{suffix}")), "missing {f}{suffix}");
+            }
+        }
+        let discrete = [
+            "bernoulli",
+            "bernoulli_logit",
+            "bernoulli_logit_glm",
+            "binomial",
+            "binomial_logit",
+            "beta_binomial",
+            "hypergeometric",
+            "categorical",
+            "categorical_logit",
+            "multinomial",
+            "multinomial_logit",
+            "ordered_logistic",
+            "ordered_probit",
+            "poisson",
+            "poisson_log",
+            "poisson_log_glm",
+            "neg_binomial",
+            "neg_binomial_2",
+            "neg_binomial_2_log",
+            "neg_binomial_2_log_glm",
+        ];
+        for f in discrete {
+            assert!(t.contains(&format!("{f}_lpmf")), "missing {f}_lpmf");
+            assert!(t.contains(&format!("{f}_lupmf")), "missing {f}_lupmf");
+        }
+        for f in [
+            "multi_normal",
+            "multi_normal_cholesky",
+            "multi_normal_prec",
+            "multi_student_t",
+            "multi_student_t_cholesky",
+            "dirichlet",
+            "lkj_corr",
+            "lkj_corr_cholesky",
+            "wishart",
+            "wishart_cholesky",
+            "inv_wishart",
+            "inv_wishart_cholesky",
+            "normal_id_glm",
+        ] {
+            assert!(t.contains(&format!("{f}_lpdf")), "missing {f}_lpdf");
+        }
+        for f in [
+            "exp",
+            "log",
+            "log2",
+            "log10",
+            "log1p",
+            "expm1",
+            "log1m",
+            "log1p_exp",
+            "log1m_exp",
+            "log_diff_exp",
+            "log_sum_exp",
+            "log_mix",
+            "log_inv_logit",
+            "log1m_inv_logit",
+            "inv_logit",
+            "logit",
+            "inv_cloglog",
+            "Phi",
+            "Phi_approx",
+            "inv_Phi",
+            "erf",
+            "erfc",
+            "lgamma",
+            "tgamma",
+            "digamma",
+            "trigamma",
+            "lbeta",
+            "lchoose",
+            "choose",
+            "falling_factorial",
+            "log_falling_factorial",
+            "rising_factorial",
+            "log_rising_factorial",
+            "inc_beta",
+            "gamma_p",
+            "gamma_q",
+            "bessel_first_kind",
+            "modified_bessel_first_kind",
+            "log_modified_bessel_first_kind",
+            "owens_t",
+            "lambert_w0",
+            "binary_log_loss",
+            "pow",
+            "sqrt",
+            "cbrt",
+            "square",
+            "inv",
+            "inv_sqrt",
+            "inv_square",
+            "hypot",
+            "fma",
+            "fmin",
+            "fmax",
+            "fdim",
+            "fmod",
+            "fabs",
+            "abs",
+            "floor",
+            "ceil",
+            "round",
+            "trunc",
+            "step",
+            "int_step",
+            "is_inf",
+            "is_nan",
+            "sin",
+            "cos",
+            "tan",
+            "asin",
+            "acos",
+            "atan",
+            "atan2",
+            "sinh",
+            "cosh",
+            "tanh",
+            "asinh",
+            "acosh",
+            "atanh",
+            "pi",
+            "e",
+            "sqrt2",
+            "not_a_number",
+            "positive_infinity",
+            "negative_infinity",
+            "machine_precision",
+            "sum",
+            "prod",
+            "mean",
+            "variance",
+            "sd",
+            "min",
+            "max",
+            "cumulative_sum",
+            "dot_product",
+            "dot_self",
+            "squared_distance",
+            "distance",
+            "columns_dot_product",
+            "rows_dot_product",
+            "columns_dot_self",
+            "rows_dot_self",
+            "num_elements",
+            "size",
+            "rows",
+            "cols",
+            "dims",
+            "rep_vector",
+            "rep_row_vector",
+            "rep_matrix",
+            "rep_array",
+            "linspaced_vector",
+            "linspaced_array",
+            "one_hot_vector",
+            "zeros_vector",
+            "ones_vector",
+            "uniform_simplex",
+            "identity_matrix",
+            "diag_matrix",
+            "diagonal",
+            "to_vector",
+            "to_row_vector",
+            "to_matrix",
+            "to_array_1d",
+            "to_array_2d",
+            "to_int",
+            "append_row",
+            "append_col",
+            "head",
+            "tail",
+            "segment",
+            "block",
+            "sub_col",
+            "sub_row",
+            "col",
+            "row",
+            "reverse",
+            "sort_asc",
+            "sort_desc",
+            "sort_indices_asc",
+            "sort_indices_desc",
+            "rank",
+            "transpose",
+            "add_diag",
+            "diag_pre_multiply",
+            "diag_post_multiply",
+            "quad_form",
+            "quad_form_sym",
+            "quad_form_diag",
+            "trace_quad_form",
+            "tcrossprod",
+            "crossprod",
+            "multiply_lower_tri_self_transpose",
+            "mdivide_left",
+            "mdivide_right",
+            "mdivide_left_tri_low",
+            "mdivide_right_tri_low",
+            "mdivide_left_spd",
+            "mdivide_right_spd",
+            "inverse",
+            "inverse_spd",
+            "cholesky_decompose",
+            "log_determinant",
+            "determinant",
+            "eigenvalues_sym",
+            "eigenvectors_sym",
+            "singular_values",
+            "trace",
+            "softmax",
+            "log_softmax",
+            "gp_exp_quad_cov",
+            "cov_exp_quad",
+            "gp_matern32_cov",
+            "gp_matern52_cov",
+            "gp_exponential_cov",
+            "gp_periodic_cov",
+            "gp_dot_prod_cov",
+        ] {
+            assert!(t.contains(f), "missing {f}");
+        }
+    }
+
+    #[test]
+    fn int_valued_functions_return_int() {
+        let t = table();
+        for (name, arg) in [
+            ("size", UnsizedType::VECTOR),
+            ("num_elements", UnsizedType::MATRIX),
+            ("to_int", UnsizedType::REAL),
+            ("sort_indices_asc", UnsizedType::VECTOR),
+        ] {
+            let sig = t
+                .lookup(name)
+                .iter()
+                .find(|s| s.args.len() == 1 && s.args[0].ty.accepts(arg))
+                .unwrap();
+            let ret_base = match sig.ret {
+                ReturnType::Exact(u) => u.base,
+                _ => BaseType::Int,
+            };
+            assert_eq!(ret_base, BaseType::Int, "{name}");
+        }
+        assert!(t
+            .lookup("choose")
+            .iter()
+            .any(|s| s.ret == ReturnType::Exact(UnsizedType::INT)));
     }
 
     #[test]
     fn multi_dimensional_array_arguments_parse() {
         let s = parse_signature("f", "array[,] real, int -> array[,] real").unwrap();
         assert_eq!(s.args.len(), 2);
-        assert_eq!(s.args[0].ty, ArgType::Exact(UnsizedType::array(BaseType::Real, 2)));
-        assert_eq!(s.ret, ReturnType::Exact(UnsizedType::array(BaseType::Real, 2)));
+        assert_eq!(
+            s.args[0].ty,
+            ArgType::Exact(UnsizedType::array(BaseType::Real, 2))
+        );
+        assert_eq!(
+            s.ret,
+            ReturnType::Exact(UnsizedType::array(BaseType::Real, 2))
+        );
     }
 }
