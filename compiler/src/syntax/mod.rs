@@ -1,0 +1,192 @@
+//! Source text to syntax tree: the logos lexer, the lalrpop grammar, and syntax errors in words.
+
+pub mod ast;
+mod error;
+mod parse_support;
+pub mod token;
+pub mod visit;
+
+lalrpop_util::lalrpop_mod!(
+    #[allow(clippy::all, unused)]
+    grammar,
+    "/syntax/grammar.rs"
+);
+
+pub use error::SyntaxError;
+
+use ast::{ExprId, Program};
+use token::Tok;
+
+/// The result of parsing: always a tree (possibly with error nodes), plus every syntax error found.
+pub struct Parsed {
+    pub program: Program,
+    pub errors: Vec<SyntaxError>,
+    /// How many expressions the tree holds; `ExprId`s are `0..expr_count`.
+    pub expr_count: u32,
+}
+
+/// Parses a whole program. Never fails: errors are returned beside the tree.
+pub fn parse(source: &str) -> Parsed {
+    let (raw_tokens, lex_errors) = token::lex(source);
+    let mut errors: Vec<SyntaxError> = lex_errors
+        .into_iter()
+        .map(|e| SyntaxError::from_lex(e, source))
+        .collect();
+
+    // Tokens that are themselves mistakes are reported here and dropped (or
+    // repaired) so that the parser can go on and find independent errors.
+    let mut tokens = Vec::with_capacity(raw_tokens.len());
+    for (l, tok, r) in raw_tokens {
+        match tok {
+            Tok::HashComment => errors.push(SyntaxError::HashComment {
+                span: ast::Span::new(l, r),
+            }),
+            Tok::UnterminatedComment => errors.push(SyntaxError::UnterminatedComment {
+                span: ast::Span::new(l, r),
+            }),
+            Tok::BadIdent(name) => {
+                errors.push(SyntaxError::BadIdentifier {
+                    name: name.to_string(),
+                    span: ast::Span::new(l, r),
+                });
+                tokens.push((l, Tok::Ident(name), r));
+            }
+            other => tokens.push((l, other, r)),
+        }
+    }
+
+    let mut recovered = Vec::new();
+    let result = grammar::ProgramParser::new().parse(
+        &mut recovered,
+        tokens.into_iter().map(Ok::<_, parse_support::UserError>),
+    );
+    for recovery in recovered {
+        errors.push(SyntaxError::from_parse_error(recovery.error, source));
+    }
+    let mut program = match result {
+        Ok(program) => program,
+        Err(e) => {
+            errors.push(SyntaxError::from_parse_error(e, source));
+            Program::default()
+        }
+    };
+    errors.sort_by_key(|e| e.span().start);
+    errors.dedup_by_key(|e| e.span().start);
+
+    let mut next_id = 0u32;
+    visit::walk_exprs_mut(&mut program, &mut |e| {
+        e.id = ExprId(next_id);
+        next_id += 1;
+    });
+    Parsed {
+        program,
+        errors,
+        expr_count: next_id,
+    }
+}
+
+/// Parses a single expression (for tests and tools).
+pub fn parse_expr(source: &str) -> Result<ast::Expr, SyntaxError> {
+    let (tokens, lex_errors) = token::lex(source);
+    if let Some(e) = lex_errors.into_iter().next() {
+        return Err(SyntaxError::from_lex(e, source));
+    }
+    let mut recovered = Vec::new();
+    grammar::ExprParser::new()
+        .parse(
+            &mut recovered,
+            tokens.into_iter().map(Ok::<_, parse_support::UserError>),
+        )
+        .map_err(|e| SyntaxError::from_parse_error(e, source))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(src: &str) -> Vec<String> {
+        parse(src)
+            .errors
+            .iter()
+            .map(|e| format!("{:?}", e.to_diagnostic().title))
+            .collect()
+    }
+
+    #[test]
+    fn eight_schools_parses() {
+        let src = include_str!("../../../examples/eight_schools/eight_schools_noncentered.cmod");
+        let parsed = parse(src);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        assert_eq!(parsed.program.blocks.len(), 4);
+    }
+
+    #[test]
+    fn every_construct_parses() {
+        let src = r#"
+functions {
+  real f(data array[] real x, int n);
+  real f(data array[] real x, int n) { return x[n] ^ 2; }
+  void g_lp(real x) { target += x; }
+  real h_lpdf(real y, real mu) { return -square(y - mu); }
+}
+data { int N; array[N, 2] int<lower=0, upper=1> z; matrix[N, 3] X; }
+transformed data {
+  real a = 1e-3, b = .5;
+  array[3] int idx = {1, 2, 3};
+  row_vector[2] rv = [1, 2];
+  matrix[2, 2] m = [[1, 0], [0, 1]];
+  int k = 7 %/% 2;
+}
+parameters {
+  real<lower=-1, upper=b> p;
+  vector<offset=1, multiplier=2>[3] v;
+  simplex[3] s; cholesky_factor_corr[3] L; cholesky_factor_cov[4, 3] Lc;
+  array[2] sum_to_zero_vector[3] zs;
+  column_stochastic_matrix[3, 3] cs;
+}
+model {
+  for (i in 1:N) { if (i > 2) continue; else if (i == 1) break; }
+  for (x in v) target += x;
+  while (0) { }
+  v[2:] ~ normal(0, 1) T[, 3];
+  p ~ h(0);
+  v ~ normal(X[1, :]' .* v, 1) T[0, ];
+  target += normal_lpdf(p | 0, 1) + (p < 0 ? -p : p) - v' * v + X[idx, 2:3][1, 1];
+  print("p = ", p);
+  if (p > 10) reject("bad ", p);
+  g_lp(p);
+  { real q = -p^2; q += 1; q .*= 2; }
+}
+"#;
+        let parsed = parse(src);
+        assert!(parsed.errors.is_empty(), "{:#?}", parsed.errors);
+    }
+
+    #[test]
+    fn precedence_follows_stan() {
+        let e = parse_expr("-a^2").unwrap();
+        assert!(matches!(e.kind, ast::ExprKind::Unary { .. }));
+        let e = parse_expr("a + b * c").unwrap();
+        match e.kind {
+            ast::ExprKind::Binary { op, .. } => assert_eq!(op, ast::BinOp::Add),
+            _ => panic!(),
+        }
+        let e = parse_expr("a ^ b ^ c").unwrap();
+        match e.kind {
+            ast::ExprKind::Binary { rhs, .. } => assert!(matches!(
+                rhs.kind,
+                ast::ExprKind::Binary {
+                    op: ast::BinOp::Pow,
+                    ..
+                }
+            )),
+            _ => panic!(),
+        }
+    }
+
+    #[test]
+    fn several_independent_errors_are_reported() {
+        let errs = errors("model { real x = ; real y = 2 real z; }");
+        assert!(errs.len() >= 2, "{errs:?}");
+    }
+}
