@@ -15,8 +15,9 @@
 //!   log absolute Jacobian determinant (the term Stan adds to the target when
 //!   the Jacobian is requested). A caller that does not want the Jacobian
 //!   ignores it.
-//! * `<name>_reverse(x, [bounds,] [dims,] y, y_adj, lj_adj, x_adj [, bound_adj])`
-//!   is the reverse sweep. It is given the forward values `x` and `y`, the
+//! * `<name>_reverse(x | y, [bounds,] [dims,] y_adj, lj_adj, x_adj [, bound_adj])`
+//!   is the reverse sweep. It is given the forward values it needs (the
+//!   unconstrained `x`, the constrained `y`, or both: see each signature), the
 //!   adjoint `y_adj` of the constrained value and the adjoint `lj_adj` of the
 //!   log-Jacobian (1.0 when the Jacobian is in the target, 0.0 when not), and
 //!   **adds** to `x_adj` (and to the bound adjoints). It never overwrites.
