@@ -47,7 +47,12 @@ impl Model for CheapNormal {
         GRADIENT_EVALUATIONS.fetch_add(1, Ordering::Relaxed);
         Ok(self.gradient(theta, grad))
     }
-    fn write_draw(&mut self, theta: &[f64], _rng: &mut dyn Rng, out: &mut [f64]) -> Result<(), Rejection> {
+    fn write_draw(
+        &mut self,
+        theta: &[f64],
+        _rng: &mut dyn Rng,
+        out: &mut [f64],
+    ) -> Result<(), Rejection> {
         out.copy_from_slice(theta);
         Ok(())
     }
@@ -62,7 +67,11 @@ fn gradient_alone_nanoseconds(evaluations: u64) -> f64 {
     let start = Instant::now();
     for i in 0..evaluations {
         theta[(i % 10) as usize] += 1e-9;
-        black_box(model.log_density_gradient(black_box(&theta), &mut grad).unwrap());
+        black_box(
+            model
+                .log_density_gradient(black_box(&theta), &mut grad)
+                .unwrap(),
+        );
     }
     start.elapsed().as_nanos() as f64 / evaluations as f64
 }
@@ -79,14 +88,17 @@ fn main() {
     let factory = |_: usize| Box::new(CheapNormal::new()) as Box<dyn Model>;
     GRADIENT_EVALUATIONS.store(0, Ordering::Relaxed);
     let start = Instant::now();
-    let output = run_chains(&config, &factory, &RunOptions::default()).expect("a valid configuration");
+    let output =
+        run_chains(&config, &factory, &RunOptions::default()).expect("a valid configuration");
     let run_seconds = start.elapsed().as_secs_f64();
     assert!(output.error_messages().is_empty());
     let evaluations = GRADIENT_EVALUATIONS.load(Ordering::Relaxed);
     let per_gradient_in_run = run_seconds * 1e9 / evaluations as f64;
     let gradient_alone = gradient_alone_nanoseconds(evaluations);
     let overhead = per_gradient_in_run - gradient_alone;
-    println!("cheap 10-d normal, 1 chain, 1000 warmup + 200000 draws (draws kept in memory, no CSV)");
+    println!(
+        "cheap 10-d normal, 1 chain, 1000 warmup + 200000 draws (draws kept in memory, no CSV)"
+    );
     println!("gradient evaluations:            {evaluations}");
     println!("time per gradient in the run:    {per_gradient_in_run:.1} ns");
     println!("time per gradient, model alone:  {gradient_alone:.1} ns");

@@ -90,7 +90,7 @@ pub fn find_initial_point(
     }
     let advice = match (given.is_some(), radius) {
         (true, _) => "check the initial values you gave, or let cmod draw random ones.",
-        (false, r) if r == 0.0 => "try random initial values (a positive init radius).",
+        (false, 0.0) => "try random initial values (a positive init radius).",
         _ => "try a smaller init radius (for example 0.5), give initial values, or check that the model's \
               constraints and priors allow the values drawn.",
     };

@@ -159,7 +159,9 @@ pub struct NutsSampler {
     pub step_size: f64,
     pub max_depth: usize,
     current: PhasePoint,
-    ends: TrajectoryEnds,
+    /// Boxed so that a transition can take it out of `self` by moving a
+    /// pointer; always `Some` between transitions.
+    ends: Option<Box<TrajectoryEnds>>,
     levels: Vec<TreeLevel>,
 }
 
@@ -180,7 +182,7 @@ impl NutsSampler {
             step_size,
             max_depth,
             current: initial,
-            ends: TrajectoryEnds::new(dim),
+            ends: Some(Box::new(TrajectoryEnds::new(dim))),
             levels: (0..max_depth).map(|_| TreeLevel::new(dim)).collect(),
         }
     }
@@ -201,13 +203,9 @@ impl NutsSampler {
         if self.step_size == 0.0 || self.step_size > 1e7 || self.step_size.is_nan() {
             return Ok(());
         }
-        let dim = self.hamiltonian.dim();
-        let mut trial = std::mem::replace(&mut self.ends.z_propose, PhasePoint::new(0));
-        if trial.position.len() != dim {
-            trial = PhasePoint::new(dim);
-        }
-        let result = self.search_step_size(&mut trial);
-        self.ends.z_propose = trial;
+        let mut ends = self.take_ends();
+        let result = self.search_step_size(&mut ends.z_propose);
+        self.ends = Some(ends);
         result
     }
 
@@ -249,12 +247,19 @@ impl NutsSampler {
         Ok(())
     }
 
+    fn take_ends(&mut self) -> Box<TrajectoryEnds> {
+        let dim = self.hamiltonian.dim();
+        self.ends
+            .take()
+            .unwrap_or_else(|| Box::new(TrajectoryEnds::new(dim)))
+    }
+
     /// One NUTS transition from the current point.
     pub fn transition(&mut self) -> TransitionStats {
-        let mut ends = std::mem::replace(&mut self.ends, TrajectoryEnds::new(0));
+        let mut ends = self.take_ends();
         let mut levels = std::mem::take(&mut self.levels);
         let stats = self.transition_with(&mut ends, &mut levels);
-        self.ends = ends;
+        self.ends = Some(ends);
         self.levels = levels;
         stats
     }
