@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Bimodal, CorrelatedNormal, IndependentNormal, NealsFunnel};
+use common::{Bimodal, CorrelatedNormal, IndependentNormal, NealsFunnel, RejectsAbove};
 use runtime::diagnostics::{mcse_mean, mcse_sd, ConvergenceStats};
 use runtime::summary::Summary;
 use runtime::{run_chains, InitialValues, MetricKind, Model, RunOptions, RunOutput, SamplerConfig};
@@ -178,4 +178,17 @@ fn bimodal_target_with_chains_in_different_modes_is_flagged_by_rhat() {
         "{:?}",
         summary.warnings
     );
+}
+
+#[test]
+fn model_rejections_are_divergences_and_never_accepted() {
+    let config = SamplerConfig {
+        init: InitialValues::Uniform { radius: 0.5 },
+        ..small_config(21)
+    };
+    let output = run(&config, &|_| Box::new(RejectsAbove { limit: 0.5 }));
+    let draws = column(&output, "x");
+    assert!(draws.iter().flatten().all(|&x| x <= 0.5));
+    let divergent: f64 = column(&output, "divergent__").iter().flatten().sum();
+    assert!(divergent > 0.0);
 }

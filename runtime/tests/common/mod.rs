@@ -166,3 +166,38 @@ impl Model for AlwaysRejects {
         Ok(())
     }
 }
+
+/// A standard normal that the model rejects above `limit`, as a Stan model
+/// with `reject()` would: proposals past it must count as divergences.
+#[derive(Clone)]
+pub struct RejectsAbove {
+    pub limit: f64,
+}
+
+impl Model for RejectsAbove {
+    fn dim(&self) -> usize {
+        1
+    }
+    fn output_names(&self) -> Vec<String> {
+        vec!["x".into()]
+    }
+    fn log_density_gradient(&mut self, theta: &[f64], grad: &mut [f64]) -> Result<f64, Rejection> {
+        if theta[0] > self.limit {
+            return Err(Rejection::new(format!(
+                "x is {}, above the limit {}",
+                theta[0], self.limit
+            )));
+        }
+        grad[0] = -theta[0];
+        Ok(-0.5 * theta[0] * theta[0])
+    }
+    fn write_draw(
+        &mut self,
+        theta: &[f64],
+        _rng: &mut dyn Rng,
+        out: &mut [f64],
+    ) -> Result<(), Rejection> {
+        out.copy_from_slice(theta);
+        Ok(())
+    }
+}
