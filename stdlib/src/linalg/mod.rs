@@ -18,9 +18,15 @@
 
 pub mod cholesky;
 pub(crate) mod dense;
+pub mod gp;
+pub mod products;
 pub mod scratch;
+pub mod solve;
 
 pub use cholesky::*;
+pub use gp::*;
+pub use products::*;
+pub use solve::*;
 
 use crate::error::DomainError;
 
@@ -37,6 +43,23 @@ pub(crate) fn check_square_len(
         Err(DomainError::new(
             function,
             format!("{name} has {len} elements, but must be a {n} x {n} matrix"),
+        ))
+    }
+}
+
+/// Checks that a slice has the expected number of elements.
+pub(crate) fn check_len(
+    function: &str,
+    name: &str,
+    len: usize,
+    expected: usize,
+) -> Result<(), DomainError> {
+    if len == expected {
+        Ok(())
+    } else {
+        Err(DomainError::new(
+            function,
+            format!("size of {name} ({len}) must be {expected}"),
         ))
     }
 }

@@ -21,11 +21,13 @@
 
 pub mod dirichlet;
 pub mod lkj;
+pub mod normal;
 pub(crate) mod special;
 pub mod wishart;
 
 pub use dirichlet::*;
 pub use lkj::*;
+pub use normal::*;
 pub use wishart::*;
 
 use crate::error::DomainError;
