@@ -1,6 +1,10 @@
 //! cmod's built-in functions: the one signature table the checker reads, and the kernels the generated code calls.
 
 pub mod builtins;
+pub mod error;
+pub mod linalg;
+pub mod multivariate;
+pub mod transforms;
 pub mod signatures;
 pub mod types;
 

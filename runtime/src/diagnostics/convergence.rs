@@ -176,7 +176,7 @@ fn fold_about_median(matrix: &DrawMatrix) -> DrawMatrix {
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len();
     let center = median(&sorted);
-    let middle_pair = if n >= 2 && n % 2 == 0 {
+    let middle_pair = if n >= 2 && n.is_multiple_of(2) {
         Some((sorted[n / 2 - 1], sorted[n / 2]))
     } else {
         None

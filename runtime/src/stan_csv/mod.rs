@@ -1,0 +1,8 @@
+//! Stan CSV: writing one file per chain as CmdStan does, and reading files
+//! written by cmod or CmdStan.
+
+pub mod reader;
+pub mod writer;
+
+pub use reader::{read_stan_csv, read_stan_csv_str, StanCsvError};
+pub use writer::{format_value, CsvHeaderInfo, StanCsvWriter};
