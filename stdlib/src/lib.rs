@@ -1,6 +1,7 @@
 //! cmod's built-in functions: the one signature table the checker reads, and the kernels the generated code calls.
 
 pub mod builtins;
+pub mod distribution_info;
 pub mod error;
 pub mod linalg;
 pub mod multivariate;
