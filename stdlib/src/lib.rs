@@ -2,11 +2,13 @@
 
 pub mod builtins;
 pub mod distribution_info;
+pub mod distributions;
 pub mod error;
 pub mod linalg;
+pub mod math;
 pub mod multivariate;
-pub mod transforms;
 pub mod signatures;
+pub mod transforms;
 pub mod types;
 
 pub use signatures::{table, SignatureTable};

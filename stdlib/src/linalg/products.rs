@@ -401,7 +401,7 @@ pub fn quad_form_reverse(
                 for j in 0..m {
                     let (gij, gji) = (g[i + j * m], g[j + i * m]);
                     for q in 0..n {
-                        s += (a[p + q * n] * gji + a[q + p * n] * gij) * b[q + j * n];
+                        s += (a[p + q * n] * gij + a[q + p * n] * gji) * b[q + j * n];
                     }
                 }
                 b_adj[p + i * n] += s;

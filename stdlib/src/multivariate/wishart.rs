@@ -168,3 +168,59 @@ pub fn inv_wishart_lpdf(
         Ok(lp)
     })
 }
+
+/// One draw of `wishart_rng(nu, S)` into `out` (`k x k`) by the Bartlett decomposition.
+pub fn wishart_rng(
+    nu: f64,
+    s: &[f64],
+    k: usize,
+    rng: &mut dyn rand::Rng,
+    out: &mut [f64],
+) -> Result<(), DomainError> {
+    let f = "wishart_rng";
+    check_arg(f, "scale parameter", s.len(), k * k)?;
+    check_arg(f, "the output", out.len(), k * k)?;
+    check_nu(f, nu, k)?;
+    with_scratch(3 * k * k, |buf| {
+        let (ls, rest) = buf.split_at_mut(k * k);
+        let (a, la) = rest.split_at_mut(k * k);
+        spd_factor(f, "scale parameter", s, k, ls)?;
+        for j in 0..k {
+            let chi = rand_distr::ChiSquared::new(nu - j as f64)
+                .map_err(|e| DomainError::new(f, format!("bad degrees of freedom: {e}")))?;
+            a[j + j * k] = rand_distr::Distribution::<f64>::sample(&chi, rng).sqrt();
+            for i in (j + 1)..k {
+                a[i + j * k] =
+                    rand_distr::Distribution::<f64>::sample(&rand_distr::StandardNormal, rng);
+            }
+        }
+        matmul(ls, a, k, k, k, la);
+        crate::linalg::dense::matmul_lower_self_transpose(la, k, out);
+        Ok(())
+    })
+}
+
+/// One draw of `inv_wishart_rng(nu, S)` into `out` (`k x k`): the inverse of a `wishart_rng(nu, S^-1)` draw.
+pub fn inv_wishart_rng(
+    nu: f64,
+    s: &[f64],
+    k: usize,
+    rng: &mut dyn rand::Rng,
+    out: &mut [f64],
+) -> Result<(), DomainError> {
+    let f = "inv_wishart_rng";
+    check_arg(f, "scale parameter", s.len(), k * k)?;
+    check_arg(f, "the output", out.len(), k * k)?;
+    check_nu(f, nu, k)?;
+    with_scratch(3 * k * k, |buf| {
+        let (l, rest) = buf.split_at_mut(k * k);
+        let (s_inv, w) = rest.split_at_mut(k * k);
+        spd_factor(f, "scale parameter", s, k, l)?;
+        chol_inverse(l, k, s_inv);
+        wishart_rng(nu, s_inv, k, rng, w)?;
+        cholesky_lower(w, k, l)
+            .map_err(|_| DomainError::new(f, "draw is not positive definite"))?;
+        chol_inverse(l, k, out);
+        Ok(())
+    })
+}
