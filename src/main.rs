@@ -1,4 +1,35 @@
 //! The `cmod` command line: reads files, calls the compiler and the runtime, prints results.
-fn main() {
-    println!("cmod");
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// cmod: a compiler and sampler for Bayesian models written in the Stan language.
+#[derive(Parser)]
+#[command(name = "cmod", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a model: print every error and warning. Exits 1 when there are errors.
+    Check(commands::check::CheckArgs),
+    /// Print the posterior summary of Stan CSV files written by cmod or CmdStan.
+    Summary {
+        /// One CSV file per chain.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => commands::check::run(&args),
+        Command::Summary { files } => commands::summary::run(&files),
+    }
 }

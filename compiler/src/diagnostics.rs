@@ -127,7 +127,8 @@ pub fn render(diagnostics: &[Diagnostic], file_name: &str, source: &str, color: 
 /// The closest name to `name` among `candidates`, if one is close enough to be a likely typo.
 pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
     let limit = match name.len() {
-        0..=3 => 1,
+        0..=2 => 0,
+        3 => 1,
         4..=7 => 2,
         _ => 3,
     };

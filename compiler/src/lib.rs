@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod diagnostics;
+pub mod dump;
 pub mod syntax;
 
 use diagnostics::Diagnostic;
@@ -23,7 +24,8 @@ impl FrontEnd {
 /// Parses and checks a program, collecting every diagnostic in source order.
 pub fn front_end(source: &str) -> FrontEnd {
     let parsed = syntax::parse(source);
-    let mut diagnostics: Vec<Diagnostic> = parsed.errors.iter().map(|e| e.to_diagnostic()).collect();
+    let mut diagnostics: Vec<Diagnostic> =
+        parsed.errors.iter().map(|e| e.to_diagnostic()).collect();
     let checked = if parsed.errors.is_empty() {
         let checked = check::check(&parsed.program, source, parsed.expr_count);
         diagnostics.extend(checked.errors.iter().map(|e| e.to_diagnostic()));
@@ -31,5 +33,9 @@ pub fn front_end(source: &str) -> FrontEnd {
     } else {
         None
     };
-    FrontEnd { parsed, checked, diagnostics }
+    FrontEnd {
+        parsed,
+        checked,
+        diagnostics,
+    }
 }

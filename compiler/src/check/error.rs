@@ -7,72 +7,288 @@ use crate::syntax::ast::Span;
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckError {
     // ----- names
-    UnknownVariable { name: String, span: Span, suggestion: Option<String> },
-    Redeclared { name: String, span: Span, previous: Span },
-    UnknownFunction { name: String, span: Span, suggestion: Option<String> },
-    NotSupportedYet { name: String, span: Span },
-    OldFunction { name: String, span: Span, modern: String },
-    UnknownDistribution { name: String, span: Span, suggestion: Option<String> },
-    VariableUsedAsFunction { name: String, span: Span },
+    UnknownVariable {
+        name: String,
+        span: Span,
+        suggestion: Option<String>,
+    },
+    Redeclared {
+        name: String,
+        span: Span,
+        previous: Span,
+    },
+    UnknownFunction {
+        name: String,
+        span: Span,
+        suggestion: Option<String>,
+    },
+    NotSupportedYet {
+        name: String,
+        span: Span,
+    },
+    OldFunction {
+        name: String,
+        span: Span,
+        modern: String,
+    },
+    UnknownDistribution {
+        name: String,
+        span: Span,
+        suggestion: Option<String>,
+    },
+    VariableUsedAsFunction {
+        name: String,
+        span: Span,
+    },
     // ----- program structure
-    BlockOutOfOrder { block: &'static str, span: Span, after: &'static str, after_span: Span },
-    DuplicateBlock { block: &'static str, span: Span, previous: Span },
-    OldArraySyntax { span: Span, modern: String },
+    BlockOutOfOrder {
+        block: &'static str,
+        span: Span,
+        after: &'static str,
+        after_span: Span,
+    },
+    DuplicateBlock {
+        block: &'static str,
+        span: Span,
+        previous: Span,
+    },
+    OldArraySyntax {
+        span: Span,
+        modern: String,
+    },
     // ----- types
-    BinaryOperator { op: &'static str, left: String, right: String, span: Span, hint: Option<String> },
-    UnaryOperator { op: &'static str, operand: String, span: Span },
-    Transpose { operand: String, span: Span },
-    NoMatchingSignature { name: String, args: Vec<String>, span: Span, candidates: Vec<String> },
-    AssignmentType { name: String, declared: String, assigned: String, span: Span, decl_span: Span },
-    CompoundAssignment { op: &'static str, declared: String, assigned: String, span: Span },
-    BadIndex { message: String, span: Span },
-    IndexNotInt { found: String, span: Span },
-    ConditionType { found: String, span: Span },
-    LoopBoundType { found: String, span: Span },
-    ForeachOverScalar { found: String, span: Span },
-    TernaryBranches { then: String, otherwise: String, span: Span },
-    ArrayLiteralElements { first: String, other: String, span: Span },
-    RowVectorLiteralElements { found: String, span: Span },
-    SizeType { found: String, span: Span },
-    BoundType { which: &'static str, found: String, declared: String, span: Span },
-    ReturnType { expected: String, found: String, span: Span },
-    TargetType { found: String, span: Span },
-    ParamIsInt { name: String, span: Span },
+    BinaryOperator {
+        op: &'static str,
+        left: String,
+        right: String,
+        span: Span,
+        hint: Option<String>,
+    },
+    UnaryOperator {
+        op: &'static str,
+        operand: String,
+        span: Span,
+    },
+    Transpose {
+        operand: String,
+        span: Span,
+    },
+    NoMatchingSignature {
+        name: String,
+        args: Vec<String>,
+        span: Span,
+        candidates: Vec<String>,
+    },
+    AssignmentType {
+        name: String,
+        declared: String,
+        assigned: String,
+        span: Span,
+        decl_span: Span,
+    },
+    CompoundAssignment {
+        op: &'static str,
+        declared: String,
+        assigned: String,
+        span: Span,
+    },
+    BadIndex {
+        message: String,
+        span: Span,
+    },
+    IndexNotInt {
+        found: String,
+        span: Span,
+    },
+    ConditionType {
+        found: String,
+        span: Span,
+    },
+    LoopBoundType {
+        found: String,
+        span: Span,
+    },
+    ForeachOverScalar {
+        found: String,
+        span: Span,
+    },
+    TernaryBranches {
+        then: String,
+        otherwise: String,
+        span: Span,
+    },
+    ArrayLiteralElements {
+        first: String,
+        other: String,
+        span: Span,
+    },
+    RowVectorLiteralElements {
+        found: String,
+        span: Span,
+    },
+    SizeType {
+        found: String,
+        span: Span,
+    },
+    BoundType {
+        which: &'static str,
+        found: String,
+        declared: String,
+        span: Span,
+    },
+    ReturnType {
+        expected: String,
+        found: String,
+        span: Span,
+    },
+    TargetType {
+        found: String,
+        span: Span,
+    },
+    ParamIsInt {
+        name: String,
+        span: Span,
+    },
     // ----- block and context rules
-    AssignToReadOnly { name: String, span: Span, why: String, decl_span: Span },
-    NotAnLvalue { span: Span },
-    TargetOutsideModel { what: &'static str, span: Span },
-    JacobianOutsideTransformedParameters { span: Span },
-    RngNotAllowed { name: String, span: Span },
-    LpNotAllowed { name: String, span: Span },
-    ConstrainedLocal { span: Span, type_name: &'static str },
-    InitializerNotAllowed { block: &'static str, span: Span },
-    StatementNotAllowed { block: &'static str, span: Span },
-    BreakOutsideLoop { what: &'static str, span: Span },
-    ReturnOutsideFunction { span: Span },
-    MissingReturn { name: String, span: Span },
-    VoidReturnsValue { name: String, span: Span },
-    SizeNotData { span: Span },
-    NonVoidAsStatement { name: String, span: Span },
-    VoidInExpression { name: String, span: Span },
-    BarRequired { name: String, span: Span },
-    BarNotAllowed { name: String, span: Span },
-    FunctionRedefined { name: String, span: Span, previous: Span },
-    FunctionDeclaredNotDefined { name: String, span: Span },
-    FunctionDeclarationMismatch { name: String, span: Span, previous: Span },
-    BadFunctionSuffix { name: String, span: Span, why: String },
-    TruncationNotUnivariate { span: Span },
-    TruncationNeedsCdf { dist: String, span: Span, missing: String },
-    DataArgumentNotData { name: String, span: Span },
-    TildeOnFunction { name: String, span: Span },
+    AssignToReadOnly {
+        name: String,
+        span: Span,
+        why: String,
+        decl_span: Span,
+    },
+    NotAnLvalue {
+        span: Span,
+    },
+    TargetOutsideModel {
+        what: &'static str,
+        span: Span,
+    },
+    JacobianOutsideTransformedParameters {
+        span: Span,
+    },
+    RngNotAllowed {
+        name: String,
+        span: Span,
+    },
+    LpNotAllowed {
+        name: String,
+        span: Span,
+    },
+    ConstrainedLocal {
+        span: Span,
+        type_name: &'static str,
+    },
+    InitializerNotAllowed {
+        block: &'static str,
+        span: Span,
+    },
+    StatementNotAllowed {
+        block: &'static str,
+        span: Span,
+    },
+    BreakOutsideLoop {
+        what: &'static str,
+        span: Span,
+    },
+    ReturnOutsideFunction {
+        span: Span,
+    },
+    MissingReturn {
+        name: String,
+        span: Span,
+    },
+    VoidReturnsValue {
+        name: String,
+        span: Span,
+    },
+    SizeNotData {
+        span: Span,
+    },
+    NonVoidAsStatement {
+        name: String,
+        span: Span,
+    },
+    VoidInExpression {
+        name: String,
+        span: Span,
+    },
+    BarRequired {
+        name: String,
+        span: Span,
+    },
+    BarNotAllowed {
+        name: String,
+        span: Span,
+    },
+    FunctionRedefined {
+        name: String,
+        span: Span,
+        previous: Span,
+    },
+    FunctionDeclaredNotDefined {
+        name: String,
+        span: Span,
+    },
+    FunctionDeclarationMismatch {
+        name: String,
+        span: Span,
+        previous: Span,
+    },
+    BadFunctionSuffix {
+        name: String,
+        span: Span,
+        why: String,
+    },
+    TruncationNotUnivariate {
+        span: Span,
+    },
+    TruncationNeedsCdf {
+        dist: String,
+        span: Span,
+        missing: String,
+    },
+    DataArgumentNotData {
+        name: String,
+        span: Span,
+    },
+    TildeOnFunction {
+        name: String,
+        span: Span,
+    },
     // ----- warnings
-    ParameterWithoutPrior { name: String, span: Span },
-    ScaleWithoutLowerBound { name: String, dist: String, span: Span, decl_span: Span },
-    PriorSupportMismatch { name: String, dist: String, support: &'static str, declared: String, span: Span, decl_span: Span },
-    NonlinearTildeLhs { span: Span },
-    IntegerDivision { span: Span },
-    UsedBeforeAssigned { name: String, span: Span, decl_span: Span },
-    UnreachableCode { span: Span, after: Span },
+    ParameterWithoutPrior {
+        name: String,
+        span: Span,
+    },
+    ScaleWithoutLowerBound {
+        name: String,
+        dist: String,
+        span: Span,
+        decl_span: Span,
+    },
+    PriorSupportMismatch {
+        name: String,
+        dist: String,
+        support: &'static str,
+        declared: String,
+        span: Span,
+        decl_span: Span,
+    },
+    NonlinearTildeLhs {
+        span: Span,
+    },
+    IntegerDivision {
+        span: Span,
+    },
+    UsedBeforeAssigned {
+        name: String,
+        span: Span,
+        decl_span: Span,
+    },
+    UnreachableCode {
+        span: Span,
+        after: Span,
+    },
 }
 
 fn ty(s: &str) -> String {

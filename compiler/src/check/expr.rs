@@ -16,7 +16,11 @@ fn old_function(name: &str) -> Option<String> {
         "binomial_coefficient_log" => "`lchoose(...)`".to_string(),
         "cov_exp_quad" => return None,
         _ => {
-            for (old, new) in [("_cdf_log", "_lcdf"), ("_ccdf_log", "_lccdf"), ("_log", "_lpdf")] {
+            for (old, new) in [
+                ("_cdf_log", "_lcdf"),
+                ("_ccdf_log", "_lccdf"),
+                ("_log", "_lpdf"),
+            ] {
                 if let Some(family) = name.strip_suffix(old) {
                     let table = stdlib::table();
                     let candidate = format!("{family}{new}");
@@ -36,11 +40,16 @@ fn old_function(name: &str) -> Option<String> {
 }
 
 fn is_density_name(name: &str) -> bool {
-    ["_lpdf", "_lupdf", "_lpmf", "_lupmf"].iter().any(|s| name.ends_with(s))
+    ["_lpdf", "_lupdf", "_lpmf", "_lupmf"]
+        .iter()
+        .any(|s| name.ends_with(s))
 }
 
 fn is_distribution_function_name(name: &str) -> bool {
-    is_density_name(name) || ["_cdf", "_lcdf", "_lccdf"].iter().any(|s| name.ends_with(s))
+    is_density_name(name)
+        || ["_cdf", "_lcdf", "_lccdf"]
+            .iter()
+            .any(|s| name.ends_with(s))
 }
 
 /// The id given to the stand-in expression of a call used as a statement.
@@ -59,7 +68,10 @@ impl Checker<'_> {
         if let Some(i) = info {
             if rules::is_void(i.ty) {
                 if let ExprKind::Call { name, .. } = &e.kind {
-                    self.error(CheckError::VoidInExpression { name: name.name.clone(), span: e.span });
+                    self.error(CheckError::VoidInExpression {
+                        name: name.name.clone(),
+                        span: e.span,
+                    });
                 }
                 return self.record(e, None);
             }
@@ -68,7 +80,12 @@ impl Checker<'_> {
     }
 
     fn infer(&mut self, e: &Expr) -> Option<ExprInfo> {
-        let data = |ty| Some(ExprInfo { ty, activity: Activity::Data });
+        let data = |ty| {
+            Some(ExprInfo {
+                ty,
+                activity: Activity::Data,
+            })
+        };
         match &e.kind {
             ExprKind::IntLit(_) => data(UnsizedType::INT),
             ExprKind::RealLit(_) => data(UnsizedType::REAL),
@@ -84,7 +101,10 @@ impl Checker<'_> {
                         if *op == BinOp::Div && a.ty.is_int() && b.ty.is_int() {
                             self.error(CheckError::IntegerDivision { span: e.span });
                         }
-                        Some(ExprInfo { ty, activity: a.activity.join(b.activity) })
+                        Some(ExprInfo {
+                            ty,
+                            activity: a.activity.join(b.activity),
+                        })
                     }
                     None => {
                         self.error(CheckError::BinaryOperator {
@@ -101,9 +121,16 @@ impl Checker<'_> {
             ExprKind::Unary { op, operand } => {
                 let a = self.check_expr(operand)?;
                 match rules::unary_result(*op, a.ty) {
-                    Some(ty) => Some(ExprInfo { ty, activity: a.activity }),
+                    Some(ty) => Some(ExprInfo {
+                        ty,
+                        activity: a.activity,
+                    }),
                     None => {
-                        self.error(CheckError::UnaryOperator { op: op.text(), operand: a.ty.to_string(), span: e.span });
+                        self.error(CheckError::UnaryOperator {
+                            op: op.text(),
+                            operand: a.ty.to_string(),
+                            span: e.span,
+                        });
                         None
                     }
                 }
@@ -111,25 +138,41 @@ impl Checker<'_> {
             ExprKind::Transpose(inner) => {
                 let a = self.check_expr(inner)?;
                 match rules::transpose_result(a.ty) {
-                    Some(ty) => Some(ExprInfo { ty, activity: a.activity }),
+                    Some(ty) => Some(ExprInfo {
+                        ty,
+                        activity: a.activity,
+                    }),
                     None => {
-                        self.error(CheckError::Transpose { operand: a.ty.to_string(), span: e.span });
+                        self.error(CheckError::Transpose {
+                            operand: a.ty.to_string(),
+                            span: e.span,
+                        });
                         None
                     }
                 }
             }
-            ExprKind::Ternary { cond, then, otherwise } => {
+            ExprKind::Ternary {
+                cond,
+                then,
+                otherwise,
+            } => {
                 let c = self.check_expr(cond);
                 if let Some(c) = c {
                     if !c.ty.is_scalar() {
-                        self.error(CheckError::ConditionType { found: c.ty.to_string(), span: cond.span });
+                        self.error(CheckError::ConditionType {
+                            found: c.ty.to_string(),
+                            span: cond.span,
+                        });
                     }
                 }
                 let t = self.check_expr(then);
                 let o = self.check_expr(otherwise);
                 let (c, t, o) = (c?, t?, o?);
                 match rules::common_type(t.ty, o.ty) {
-                    Some(ty) => Some(ExprInfo { ty, activity: c.activity.join(t.activity).join(o.activity) }),
+                    Some(ty) => Some(ExprInfo {
+                        ty,
+                        activity: c.activity.join(t.activity).join(o.activity),
+                    }),
                     None => {
                         self.error(CheckError::TernaryBranches {
                             then: t.ty.to_string(),
@@ -143,7 +186,8 @@ impl Checker<'_> {
             ExprKind::Indexed { base, indices } => self.check_indexed(base, indices, e.span),
             ExprKind::Call { name, args, bar } => self.check_call(e, name, args, *bar),
             ExprKind::ArrayLit(items) => {
-                let infos: Vec<Option<ExprInfo>> = items.iter().map(|i| self.check_expr(i)).collect();
+                let infos: Vec<Option<ExprInfo>> =
+                    items.iter().map(|i| self.check_expr(i)).collect();
                 let infos: Vec<ExprInfo> = infos.into_iter().collect::<Option<_>>()?;
                 let mut ty = infos[0].ty;
                 let mut activity = Activity::Data;
@@ -161,25 +205,42 @@ impl Checker<'_> {
                         }
                     }
                 }
-                Some(ExprInfo { ty: UnsizedType { array_dims: ty.array_dims + 1, ..ty }, activity })
+                Some(ExprInfo {
+                    ty: UnsizedType {
+                        array_dims: ty.array_dims + 1,
+                        ..ty
+                    },
+                    activity,
+                })
             }
             ExprKind::RowVectorLit(items) => {
-                let infos: Vec<Option<ExprInfo>> = items.iter().map(|i| self.check_expr(i)).collect();
+                let infos: Vec<Option<ExprInfo>> =
+                    items.iter().map(|i| self.check_expr(i)).collect();
                 let infos: Vec<ExprInfo> = infos.into_iter().collect::<Option<_>>()?;
                 let activity = infos.iter().fold(Activity::Data, |a, i| a.join(i.activity));
                 let all_scalar = infos.iter().all(|i| i.ty.is_scalar());
-                let all_rows = !infos.is_empty() && infos.iter().all(|i| i.ty == UnsizedType::ROW_VECTOR);
+                let all_rows =
+                    !infos.is_empty() && infos.iter().all(|i| i.ty == UnsizedType::ROW_VECTOR);
                 if all_scalar {
-                    Some(ExprInfo { ty: UnsizedType::ROW_VECTOR, activity })
+                    Some(ExprInfo {
+                        ty: UnsizedType::ROW_VECTOR,
+                        activity,
+                    })
                 } else if all_rows {
-                    Some(ExprInfo { ty: UnsizedType::MATRIX, activity })
+                    Some(ExprInfo {
+                        ty: UnsizedType::MATRIX,
+                        activity,
+                    })
                 } else {
                     let (item, info) = items
                         .iter()
                         .zip(&infos)
                         .find(|(_, i)| !(i.ty.is_scalar() || i.ty == UnsizedType::ROW_VECTOR))
                         .unwrap_or((&items[0], &infos[0]));
-                    self.error(CheckError::RowVectorLiteralElements { found: info.ty.to_string(), span: item.span });
+                    self.error(CheckError::RowVectorLiteralElements {
+                        found: info.ty.to_string(),
+                        span: item.span,
+                    });
                     None
                 }
             }
@@ -191,13 +252,20 @@ impl Checker<'_> {
             Some(id) => {
                 self.out.var_refs.insert(e.id, id);
                 let v = self.out.var(id);
-                Some(ExprInfo { ty: v.ty, activity: v.activity })
+                Some(ExprInfo {
+                    ty: v.ty,
+                    activity: v.activity,
+                })
             }
             None => {
                 let mut names = self.visible_names();
                 names.extend(self.user_functions.keys().cloned());
                 let suggestion = did_you_mean(name, names.iter().map(|s| s.as_str()));
-                self.error(CheckError::UnknownVariable { name: name.to_string(), span: e.span, suggestion });
+                self.error(CheckError::UnknownVariable {
+                    name: name.to_string(),
+                    span: e.span,
+                    suggestion,
+                });
                 None
             }
         }
@@ -215,7 +283,10 @@ impl Checker<'_> {
                     for bound in lower.iter().chain(upper.iter()) {
                         if let Some(i) = self.check_expr(bound) {
                             if !i.ty.is_int() {
-                                self.error(CheckError::IndexNotInt { found: i.ty.to_string(), span: bound.span });
+                                self.error(CheckError::IndexNotInt {
+                                    found: i.ty.to_string(),
+                                    span: bound.span,
+                                });
                                 ok = false;
                             }
                         } else {
@@ -231,7 +302,10 @@ impl Checker<'_> {
                         uses.push(IndexUse::Multi)
                     }
                     Some(i) => {
-                        self.error(CheckError::IndexNotInt { found: i.ty.to_string(), span: ix.span });
+                        self.error(CheckError::IndexNotInt {
+                            found: i.ty.to_string(),
+                            span: ix.span,
+                        });
                         ok = false;
                     }
                     None => ok = false,
@@ -252,27 +326,49 @@ impl Checker<'_> {
     }
 
     /// Checks a call; a void call gets the `rules::VOID` stand-in type.
-    pub(crate) fn check_call(&mut self, e: &Expr, name: &Ident, args: &[Expr], bar: bool) -> Option<ExprInfo> {
+    pub(crate) fn check_call(
+        &mut self,
+        e: &Expr,
+        name: &Ident,
+        args: &[Expr],
+        bar: bool,
+    ) -> Option<ExprInfo> {
         let n = name.name.as_str();
         if let Some(modern) = old_function(n) {
             for a in args {
                 self.check_expr(a);
             }
-            self.error(CheckError::OldFunction { name: n.to_string(), span: name.span, modern });
+            self.error(CheckError::OldFunction {
+                name: n.to_string(),
+                span: name.span,
+                modern,
+            });
             return None;
         }
         if n == "target" && args.is_empty() {
             if !self.target_allowed() {
-                self.error(CheckError::TargetOutsideModel { what: "target()", span: e.span });
+                self.error(CheckError::TargetOutsideModel {
+                    what: "target()",
+                    span: e.span,
+                });
             }
-            return Some(ExprInfo { ty: UnsizedType::REAL, activity: Activity::Param });
+            return Some(ExprInfo {
+                ty: UnsizedType::REAL,
+                activity: Activity::Param,
+            });
         }
         let arg_infos: Vec<Option<ExprInfo>> = args.iter().map(|a| self.check_expr(a)).collect();
         self.check_call_context(n, name.span);
         if bar && !is_distribution_function_name(n) {
-            self.error(CheckError::BarNotAllowed { name: n.to_string(), span: name.span });
+            self.error(CheckError::BarNotAllowed {
+                name: n.to_string(),
+                span: name.span,
+            });
         } else if !bar && is_density_name(n) {
-            self.error(CheckError::BarRequired { name: n.to_string(), span: e.span });
+            self.error(CheckError::BarRequired {
+                name: n.to_string(),
+                span: e.span,
+            });
         }
         let arg_infos: Vec<ExprInfo> = arg_infos.into_iter().collect::<Option<_>>()?;
         let (target, ret) = self.resolve_call(n, name.span, e.span, &arg_infos, args)?;
@@ -284,7 +380,9 @@ impl Checker<'_> {
         let activity = if n.ends_with("_rng") || ret.base == BaseType::Int {
             Activity::Data
         } else {
-            arg_infos.iter().fold(Activity::Data, |a, i| a.join(i.activity))
+            arg_infos
+                .iter()
+                .fold(Activity::Data, |a, i| a.join(i.activity))
         };
         Some(ExprInfo { ty: ret, activity })
     }
@@ -303,10 +401,21 @@ impl Checker<'_> {
             let mut best: Option<(u32, super::FunId)> = None;
             for id in &ids {
                 let f = &self.out.functions[id.0 as usize];
-                if f.params.len() != types.len() || !f.params.iter().zip(&types).all(|(p, t)| t.assignable_to(p.0)) {
+                if f.params.len() != types.len()
+                    || !f
+                        .params
+                        .iter()
+                        .zip(&types)
+                        .all(|(p, t)| t.assignable_to(p.0))
+                {
                     continue;
                 }
-                let cost = f.params.iter().zip(&types).filter(|(p, t)| p.0 != **t).count() as u32;
+                let cost = f
+                    .params
+                    .iter()
+                    .zip(&types)
+                    .filter(|(p, t)| p.0 != **t)
+                    .count() as u32;
                 if best.is_none_or(|(c, _)| cost < c) {
                     best = Some((cost, *id));
                 }
@@ -315,7 +424,10 @@ impl Checker<'_> {
                 let f = self.out.functions[id.0 as usize].clone();
                 for ((param, info), expr) in f.params.iter().zip(args).zip(arg_exprs) {
                     if param.1 && info.activity == Activity::Param {
-                        self.error(CheckError::DataArgumentNotData { name: name.to_string(), span: expr.span });
+                        self.error(CheckError::DataArgumentNotData {
+                            name: name.to_string(),
+                            span: expr.span,
+                        });
                     }
                 }
                 return Some((CallTarget::User(id), f.ret.unwrap_or(rules::VOID)));
@@ -325,7 +437,8 @@ impl Checker<'_> {
                     .iter()
                     .map(|id| {
                         let f = &self.out.functions[id.0 as usize];
-                        let params: Vec<String> = f.params.iter().map(|p| p.0.to_string()).collect();
+                        let params: Vec<String> =
+                            f.params.iter().map(|p| p.0.to_string()).collect();
                         format!("({})", params.join(", "))
                     })
                     .collect();
@@ -342,14 +455,24 @@ impl Checker<'_> {
         let signatures = table.lookup(name);
         if signatures.is_empty() {
             if self.lookup(name).is_some() {
-                self.error(CheckError::VariableUsedAsFunction { name: name.to_string(), span: name_span });
+                self.error(CheckError::VariableUsedAsFunction {
+                    name: name.to_string(),
+                    span: name_span,
+                });
             } else if stdlib::signatures::is_known_unsupported(name) {
-                self.error(CheckError::NotSupportedYet { name: name.to_string(), span: name_span });
+                self.error(CheckError::NotSupportedYet {
+                    name: name.to_string(),
+                    span: name_span,
+                });
             } else {
                 let mut names: Vec<&str> = table.names().collect();
                 names.extend(self.user_functions.keys().map(|s| s.as_str()));
                 let suggestion = did_you_mean(name, names.into_iter());
-                self.error(CheckError::UnknownFunction { name: name.to_string(), span: name_span, suggestion });
+                self.error(CheckError::UnknownFunction {
+                    name: name.to_string(),
+                    span: name_span,
+                    suggestion,
+                });
             }
             return None;
         }
@@ -358,10 +481,19 @@ impl Checker<'_> {
                 let sig = &signatures[index];
                 for ((param, info), expr) in sig.args.iter().zip(args).zip(arg_exprs) {
                     if param.data_only && info.activity == Activity::Param {
-                        self.error(CheckError::DataArgumentNotData { name: name.to_string(), span: expr.span });
+                        self.error(CheckError::DataArgumentNotData {
+                            name: name.to_string(),
+                            span: expr.span,
+                        });
                     }
                 }
-                Some((CallTarget::Builtin { name: name.to_string(), signature: index }, ret))
+                Some((
+                    CallTarget::Builtin {
+                        name: name.to_string(),
+                        signature: index,
+                    },
+                    ret,
+                ))
             }
             None => {
                 let candidates = signatures
@@ -394,18 +526,30 @@ impl Checker<'_> {
         if name.ends_with("_rng") {
             let allowed = match self.ctx.function {
                 Some((_, suffix)) => suffix == FunSuffix::Rng,
-                None => matches!(self.ctx.block, BlockKind::TransformedData | BlockKind::GeneratedQuantities),
+                None => matches!(
+                    self.ctx.block,
+                    BlockKind::TransformedData | BlockKind::GeneratedQuantities
+                ),
             };
             if !allowed {
-                self.error(CheckError::RngNotAllowed { name: name.to_string(), span });
+                self.error(CheckError::RngNotAllowed {
+                    name: name.to_string(),
+                    span,
+                });
             }
         } else if name.ends_with("_lp") {
             let allowed = match self.ctx.function {
                 Some((_, suffix)) => suffix == FunSuffix::Lp,
-                None => matches!(self.ctx.block, BlockKind::Model | BlockKind::TransformedParameters),
+                None => matches!(
+                    self.ctx.block,
+                    BlockKind::Model | BlockKind::TransformedParameters
+                ),
             };
             if !allowed {
-                self.error(CheckError::LpNotAllowed { name: name.to_string(), span });
+                self.error(CheckError::LpNotAllowed {
+                    name: name.to_string(),
+                    span,
+                });
             }
         }
     }
@@ -413,18 +557,28 @@ impl Checker<'_> {
 
 /// A hint for the most common operator mistakes.
 fn binary_hint(op: BinOp, a: UnsizedType, b: UnsizedType) -> Option<String> {
-    let vectorish = |t: UnsizedType| t.array_dims == 0 && matches!(t.base, BaseType::Vector | BaseType::RowVector);
+    let vectorish = |t: UnsizedType| {
+        t.array_dims == 0 && matches!(t.base, BaseType::Vector | BaseType::RowVector)
+    };
     if op == BinOp::Mul && a == b && vectorish(a) {
         return Some("for the elementwise product write `.*`; for the dot product write `dot_product(a, b)` or `a' * b`".into());
     }
     if op == BinOp::Mul && vectorish(a) && b == UnsizedType::MATRIX {
-        return Some("a column vector times a matrix has no meaning; did you mean `a' * M` or `M * a`?".into());
+        return Some(
+            "a column vector times a matrix has no meaning; did you mean `a' * M` or `M * a`?"
+                .into(),
+        );
     }
     if op == BinOp::Div && a.is_scalar() && vectorish(b) {
         return Some("for elementwise division write `./`".into());
     }
-    if (a.array_dims > 0 || b.array_dims > 0) && matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div) {
-        return Some("arithmetic works on vectors and matrices, not arrays; convert with `to_vector(...)`".into());
+    if (a.array_dims > 0 || b.array_dims > 0)
+        && matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div)
+    {
+        return Some(
+            "arithmetic works on vectors and matrices, not arrays; convert with `to_vector(...)`"
+                .into(),
+        );
     }
     if op == BinOp::Pow && !(a.is_scalar() && b.is_scalar()) {
         return Some("for elementwise powers write `.^`".into());

@@ -12,7 +12,10 @@ pub mod typed;
 mod warnings;
 
 pub use error::CheckError;
-pub use typed::{Activity, CallTarget, DeclaredBounds, ExprInfo, FunId, FunInfo, TypedProgram, VarId, VarInfo, VarOrigin};
+pub use typed::{
+    Activity, CallTarget, DeclaredBounds, ExprInfo, FunId, FunInfo, TypedProgram, VarId, VarInfo,
+    VarOrigin,
+};
 
 use crate::syntax::ast::*;
 use std::collections::HashMap;
@@ -40,7 +43,10 @@ pub fn check(program: &Program, source: &str, expr_count: u32) -> Checked {
         errors.extend(warnings::lint(program, &checker.out));
     }
     errors.sort_by_key(|e| e.to_diagnostic().primary.span.start);
-    Checked { typed: checker.out, errors }
+    Checked {
+        typed: checker.out,
+        errors,
+    }
 }
 
 /// What kind of user-defined function a body belongs to, by its name's suffix.
@@ -55,7 +61,11 @@ pub(crate) enum FunSuffix {
 
 impl FunSuffix {
     pub(crate) fn of(name: &str) -> FunSuffix {
-        if name.ends_with("_lpdf") || name.ends_with("_lpmf") || name.ends_with("_lcdf") || name.ends_with("_lccdf") {
+        if name.ends_with("_lpdf")
+            || name.ends_with("_lpmf")
+            || name.ends_with("_lcdf")
+            || name.ends_with("_lccdf")
+        {
             FunSuffix::Density
         } else if name.ends_with("_lp") {
             FunSuffix::Lp
@@ -95,11 +105,19 @@ impl<'s> Checker<'s> {
     fn new(source: &'s str, expr_count: u32) -> Self {
         Checker {
             source,
-            out: TypedProgram { exprs: vec![None; expr_count as usize], ..Default::default() },
+            out: TypedProgram {
+                exprs: vec![None; expr_count as usize],
+                ..Default::default()
+            },
             errors: Vec::new(),
             scopes: vec![HashMap::new()],
             user_functions: HashMap::new(),
-            ctx: Context { block: BlockKind::Functions, function: None, loop_depth: 0, top_level: true },
+            ctx: Context {
+                block: BlockKind::Functions,
+                function: None,
+                loop_depth: 0,
+                top_level: true,
+            },
             activity_raised: false,
         }
     }
@@ -121,7 +139,9 @@ impl<'s> Checker<'s> {
             }
         }
         for kind in BlockKind::ALL.into_iter().skip(1) {
-            let Some(block) = program.block(kind) else { continue };
+            let Some(block) = program.block(kind) else {
+                continue;
+            };
             // Model-block variables are local to it: generated quantities cannot see them.
             let own_scope = kind == BlockKind::Model;
             if own_scope {
@@ -144,7 +164,12 @@ impl<'s> Checker<'s> {
             self.errors.truncate(errors_before);
             let mark = self.scopes.last().cloned().unwrap_or_default();
             self.activity_raised = false;
-            self.ctx = Context { block: kind, function: None, loop_depth: 0, top_level: true };
+            self.ctx = Context {
+                block: kind,
+                function: None,
+                loop_depth: 0,
+                top_level: true,
+            };
             self.check_stmts(stmts);
             if !self.activity_raised {
                 break;
@@ -192,7 +217,11 @@ impl<'s> Checker<'s> {
         if let Some(existing) = self.lookup(&name.name) {
             let previous = self.out.var(existing).span;
             if previous != name.span {
-                self.error(CheckError::Redeclared { name: name.name.clone(), span: name.span, previous });
+                self.error(CheckError::Redeclared {
+                    name: name.name.clone(),
+                    span: name.span,
+                    previous,
+                });
             }
         }
         let id = match self.out.decl(name.span.start) {
@@ -224,14 +253,21 @@ impl<'s> Checker<'s> {
 
     fn register_functions(&mut self, functions: &[FunDef]) {
         for fun in functions {
-            let params: Vec<(UnsizedType, bool)> =
-                fun.params.iter().map(|p| (unsized_of(&p.ty), p.data_only)).collect();
+            let params: Vec<(UnsizedType, bool)> = fun
+                .params
+                .iter()
+                .map(|p| (unsized_of(&p.ty), p.data_only))
+                .collect();
             let ret = match &fun.return_type {
                 ReturnTypeDecl::Void(_) => None,
                 ReturnTypeDecl::Type(t) => Some(unsized_of(t)),
             };
             self.check_function_suffix(fun, ret);
-            let existing = self.user_functions.get(&fun.name.name).cloned().unwrap_or_default();
+            let existing = self
+                .user_functions
+                .get(&fun.name.name)
+                .cloned()
+                .unwrap_or_default();
             let same_args = existing.iter().copied().find(|id| {
                 let f = &self.out.functions[id.0 as usize];
                 f.params.iter().map(|p| p.0).eq(params.iter().map(|p| p.0))
@@ -266,13 +302,19 @@ impl<'s> Checker<'s> {
                         ret,
                         defined: fun.body.is_some(),
                     });
-                    self.user_functions.entry(fun.name.name.clone()).or_default().push(id);
+                    self.user_functions
+                        .entry(fun.name.name.clone())
+                        .or_default()
+                        .push(id);
                 }
             }
         }
         for f in self.out.functions.clone() {
             if !f.defined {
-                self.error(CheckError::FunctionDeclaredNotDefined { name: f.name.clone(), span: f.span });
+                self.error(CheckError::FunctionDeclaredNotDefined {
+                    name: f.name.clone(),
+                    span: f.span,
+                });
             }
         }
     }
@@ -291,13 +333,19 @@ impl<'s> Checker<'s> {
             _ => None,
         };
         if let Some(why) = why {
-            self.error(CheckError::BadFunctionSuffix { name: name.clone(), span: fun.name.span, why });
+            self.error(CheckError::BadFunctionSuffix {
+                name: name.clone(),
+                span: fun.name.span,
+                why,
+            });
         }
     }
 
     fn check_function_body(&mut self, fun: &FunDef) {
         let Some(body) = &fun.body else { return };
-        let Some(id) = self.find_function_id(fun) else { return };
+        let Some(id) = self.find_function_id(fun) else {
+            return;
+        };
         let suffix = FunSuffix::of(&fun.name.name);
         // Function bodies see only their arguments (and other functions), not block variables.
         let saved_scopes = std::mem::replace(&mut self.scopes, vec![HashMap::new()]);
@@ -306,10 +354,19 @@ impl<'s> Checker<'s> {
             self.errors.truncate(errors_before);
             self.scopes = vec![HashMap::new()];
             self.activity_raised = false;
-            self.ctx = Context { block: BlockKind::Functions, function: Some((id, suffix)), loop_depth: 0, top_level: false };
+            self.ctx = Context {
+                block: BlockKind::Functions,
+                function: Some((id, suffix)),
+                loop_depth: 0,
+                top_level: false,
+            };
             for p in &fun.params {
                 let ty = unsized_of(&p.ty);
-                let activity = if p.data_only || ty.base == stdlib::BaseType::Int { Activity::Data } else { Activity::Param };
+                let activity = if p.data_only || ty.base == stdlib::BaseType::Int {
+                    Activity::Data
+                } else {
+                    Activity::Param
+                };
                 self.declare(
                     &p.name,
                     VarInfo {
@@ -330,7 +387,10 @@ impl<'s> Checker<'s> {
         }
         let ret = self.out.functions[id.0 as usize].ret;
         if ret.is_some() && !stmt::always_returns(body) {
-            self.error(CheckError::MissingReturn { name: fun.name.name.clone(), span: fun.name.span });
+            self.error(CheckError::MissingReturn {
+                name: fun.name.name.clone(),
+                span: fun.name.span,
+            });
         }
         self.scopes = saved_scopes;
     }
@@ -339,14 +399,20 @@ impl<'s> Checker<'s> {
         let ids = self.user_functions.get(&fun.name.name)?;
         ids.iter().copied().find(|id| {
             let f = &self.out.functions[id.0 as usize];
-            f.params.iter().map(|p| p.0).eq(fun.params.iter().map(|p| unsized_of(&p.ty)))
+            f.params
+                .iter()
+                .map(|p| p.0)
+                .eq(fun.params.iter().map(|p| unsized_of(&p.ty)))
         })
     }
 }
 
 /// The unsized type of a function argument or return type.
 pub(crate) fn unsized_of(t: &UnsizedTypeDecl) -> UnsizedType {
-    UnsizedType { base: base_of(t.base), array_dims: t.array_dims as u8 }
+    UnsizedType {
+        base: base_of(t.base),
+        array_dims: t.array_dims as u8,
+    }
 }
 
 /// The unsized base type a declared type keyword stands for.

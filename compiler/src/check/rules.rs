@@ -11,7 +11,11 @@ fn is_scalar(t: UnsizedType) -> bool {
 }
 
 fn is_linalg(t: UnsizedType) -> bool {
-    t.array_dims == 0 && matches!(t.base, BaseType::Vector | BaseType::RowVector | BaseType::Matrix)
+    t.array_dims == 0
+        && matches!(
+            t.base,
+            BaseType::Vector | BaseType::RowVector | BaseType::Matrix
+        )
 }
 
 /// The result type of a binary operator, or `None` if Stan has no such operation.
@@ -160,7 +164,10 @@ pub fn index_result(base: UnsizedType, indices: &[IndexUse]) -> Result<UnsizedTy
         ));
     }
     let array_used = indices.len().min(base.array_dims as usize);
-    let kept_array_dims = indices[..array_used].iter().filter(|u| **u == IndexUse::Multi).count();
+    let kept_array_dims = indices[..array_used]
+        .iter()
+        .filter(|u| **u == IndexUse::Multi)
+        .count();
     let remaining_array = base.array_dims as usize - array_used;
     let inner = &indices[array_used..];
     let inner_base = match (base.base, inner) {
@@ -175,13 +182,19 @@ pub fn index_result(base: UnsizedType, indices: &[IndexUse]) -> Result<UnsizedTy
         (BaseType::Matrix, [IndexUse::Multi, IndexUse::Multi]) => BaseType::Matrix,
         _ => return Err(format!("`{base}` cannot be indexed this way")),
     };
-    Ok(UnsizedType { base: inner_base, array_dims: (kept_array_dims + remaining_array) as u8 })
+    Ok(UnsizedType {
+        base: inner_base,
+        array_dims: (kept_array_dims + remaining_array) as u8,
+    })
 }
 
 /// The type of one element when looping `for (x in container)`.
 pub fn foreach_element(t: UnsizedType) -> Option<UnsizedType> {
     if t.array_dims > 0 {
-        return Some(UnsizedType { array_dims: t.array_dims - 1, ..t });
+        return Some(UnsizedType {
+            array_dims: t.array_dims - 1,
+            ..t
+        });
     }
     match t.base {
         BaseType::Vector | BaseType::RowVector | BaseType::Matrix => Some(REAL),
@@ -205,7 +218,10 @@ pub fn common_type(a: UnsizedType, b: UnsizedType) -> Option<UnsizedType> {
 
 /// The signature among `candidates` that fits `args` best: exact matches
 /// beat promotions, and specific types beat the vectorization classes.
-pub fn resolve_overload(candidates: &[Signature], args: &[UnsizedType]) -> Option<(usize, UnsizedType)> {
+pub fn resolve_overload(
+    candidates: &[Signature],
+    args: &[UnsizedType],
+) -> Option<(usize, UnsizedType)> {
     let mut best: Option<(u32, usize, UnsizedType)> = None;
     for (i, sig) in candidates.iter().enumerate() {
         if sig.args.len() != args.len() {
@@ -227,7 +243,9 @@ pub fn resolve_overload(candidates: &[Signature], args: &[UnsizedType]) -> Optio
         if !ok {
             continue;
         }
-        let Some(ret) = return_type(sig.ret, args) else { continue };
+        let Some(ret) = return_type(sig.ret, args) else {
+            continue;
+        };
         if best.as_ref().is_none_or(|(c, _, _)| cost < *c) {
             best = Some((cost, i, ret));
         }
@@ -244,7 +262,11 @@ pub fn return_type(ret: ReturnType, args: &[UnsizedType]) -> Option<UnsizedType>
         ReturnType::PromotedArg(i) => args.get(i)?.promoted(),
         ReturnType::SameAsArg(i) => *args.get(i)?,
         ReturnType::RealOrArray | ReturnType::IntOrArray => {
-            let base = if ret == ReturnType::RealOrArray { BaseType::Real } else { BaseType::Int };
+            let base = if ret == ReturnType::RealOrArray {
+                BaseType::Real
+            } else {
+                BaseType::Int
+            };
             if args.iter().all(|a| a.is_scalar()) {
                 UnsizedType::scalar(base)
             } else {
@@ -255,7 +277,10 @@ pub fn return_type(ret: ReturnType, args: &[UnsizedType]) -> Option<UnsizedType>
 }
 
 /// The stand-in type of a void call's result (an impossible array depth).
-pub const VOID: UnsizedType = UnsizedType { base: BaseType::Int, array_dims: u8::MAX };
+pub const VOID: UnsizedType = UnsizedType {
+    base: BaseType::Int,
+    array_dims: u8::MAX,
+};
 
 pub fn is_void(t: UnsizedType) -> bool {
     t == VOID
@@ -281,10 +306,19 @@ mod tests {
     #[test]
     fn indexing_removes_and_keeps_dimensions() {
         let m = UnsizedType::MATRIX;
-        assert_eq!(index_result(m, &[IndexUse::Single]), Ok(UnsizedType::ROW_VECTOR));
-        assert_eq!(index_result(m, &[IndexUse::Multi, IndexUse::Single]), Ok(UnsizedType::VECTOR));
+        assert_eq!(
+            index_result(m, &[IndexUse::Single]),
+            Ok(UnsizedType::ROW_VECTOR)
+        );
+        assert_eq!(
+            index_result(m, &[IndexUse::Multi, IndexUse::Single]),
+            Ok(UnsizedType::VECTOR)
+        );
         let arr = UnsizedType::array(BaseType::Vector, 2);
-        assert_eq!(index_result(arr, &[IndexUse::Single, IndexUse::Single, IndexUse::Single]), Ok(REAL));
+        assert_eq!(
+            index_result(arr, &[IndexUse::Single, IndexUse::Single, IndexUse::Single]),
+            Ok(REAL)
+        );
         assert_eq!(index_result(arr, &[IndexUse::Multi]), Ok(arr));
         assert!(index_result(UnsizedType::VECTOR, &[IndexUse::Single, IndexUse::Single]).is_err());
     }

@@ -12,9 +12,15 @@ pub(crate) fn always_returns(stmt: &Stmt) -> bool {
     match &stmt.kind {
         StmtKind::Return(_) | StmtKind::Reject(_) | StmtKind::FatalError(_) => true,
         StmtKind::Block(stmts) => stmts.iter().any(always_returns),
-        StmtKind::If { then, otherwise: Some(otherwise), .. } => always_returns(then) && always_returns(otherwise),
+        StmtKind::If {
+            then,
+            otherwise: Some(otherwise),
+            ..
+        } => always_returns(then) && always_returns(otherwise),
         // A `while (1)` loop that returns inside never falls through.
-        StmtKind::While { cond, body } => matches!(cond.kind, ExprKind::IntLit(v) if v != 0) && contains_return(body),
+        StmtKind::While { cond, body } => {
+            matches!(cond.kind, ExprKind::IntLit(v) if v != 0) && contains_return(body)
+        }
         _ => false,
     }
 }
@@ -23,8 +29,12 @@ fn contains_return(stmt: &Stmt) -> bool {
     match &stmt.kind {
         StmtKind::Return(_) => true,
         StmtKind::Block(stmts) => stmts.iter().any(contains_return),
-        StmtKind::If { then, otherwise, .. } => contains_return(then) || otherwise.as_deref().is_some_and(contains_return),
-        StmtKind::For { body, .. } | StmtKind::ForEach { body, .. } | StmtKind::While { body, .. } => contains_return(body),
+        StmtKind::If {
+            then, otherwise, ..
+        } => contains_return(then) || otherwise.as_deref().is_some_and(contains_return),
+        StmtKind::For { body, .. }
+        | StmtKind::ForEach { body, .. }
+        | StmtKind::While { body, .. } => contains_return(body),
         _ => false,
     }
 }
@@ -32,7 +42,11 @@ fn contains_return(stmt: &Stmt) -> bool {
 fn ends_control(stmt: &Stmt) -> bool {
     matches!(
         stmt.kind,
-        StmtKind::Return(_) | StmtKind::Break | StmtKind::Continue | StmtKind::Reject(_) | StmtKind::FatalError(_)
+        StmtKind::Return(_)
+            | StmtKind::Break
+            | StmtKind::Continue
+            | StmtKind::Reject(_)
+            | StmtKind::FatalError(_)
     )
 }
 
@@ -42,7 +56,10 @@ impl Checker<'_> {
             self.check_stmt(stmt);
             if ends_control(stmt) {
                 if let (Some(first), Some(last)) = (stmts.get(i + 1), stmts.last()) {
-                    self.error(CheckError::UnreachableCode { span: first.span.to(last.span), after: stmt.span });
+                    self.error(CheckError::UnreachableCode {
+                        span: first.span.to(last.span),
+                        after: stmt.span,
+                    });
                 }
                 for rest in &stmts[i + 1..] {
                     self.check_stmt(rest);
@@ -65,21 +82,42 @@ impl Checker<'_> {
     pub(crate) fn check_stmt(&mut self, stmt: &Stmt) {
         let declarations_only = self.ctx.function.is_none()
             && matches!(self.ctx.block, BlockKind::Data | BlockKind::Parameters);
-        if declarations_only && !matches!(stmt.kind, StmtKind::Decl { .. } | StmtKind::OldSyntax(_) | StmtKind::Error) {
-            self.error(CheckError::StatementNotAllowed { block: self.ctx.block.name(), span: stmt.span });
+        if declarations_only
+            && !matches!(
+                stmt.kind,
+                StmtKind::Decl { .. } | StmtKind::OldSyntax(_) | StmtKind::Error
+            )
+        {
+            self.error(CheckError::StatementNotAllowed {
+                block: self.ctx.block.name(),
+                span: stmt.span,
+            });
             return;
         }
         match &stmt.kind {
             StmtKind::Decl { ty, name, init } => self.check_decl(ty, name, init.as_ref()),
-            StmtKind::Assign { target, op, value } => self.check_assign(target, *op, value, stmt.span),
-            StmtKind::Tilde { lhs, dist, args, truncation } => self.check_tilde(lhs, dist, args, truncation.as_ref(), stmt.span),
+            StmtKind::Assign { target, op, value } => {
+                self.check_assign(target, *op, value, stmt.span)
+            }
+            StmtKind::Tilde {
+                lhs,
+                dist,
+                args,
+                truncation,
+            } => self.check_tilde(lhs, dist, args, truncation.as_ref(), stmt.span),
             StmtKind::TargetPlus(e) => {
                 if !self.target_allowed() {
-                    self.error(CheckError::TargetOutsideModel { what: "target +=", span: stmt.span });
+                    self.error(CheckError::TargetOutsideModel {
+                        what: "target +=",
+                        span: stmt.span,
+                    });
                 }
                 if let Some(info) = self.check_expr(e) {
                     if info.ty.base == BaseType::Int && info.ty.array_dims > 1 {
-                        self.error(CheckError::TargetType { found: info.ty.to_string(), span: e.span });
+                        self.error(CheckError::TargetType {
+                            found: info.ty.to_string(),
+                            span: e.span,
+                        });
                     }
                 }
             }
@@ -89,15 +127,25 @@ impl Checker<'_> {
                     None => self.ctx.block == BlockKind::TransformedParameters,
                 };
                 if !allowed {
-                    self.error(CheckError::JacobianOutsideTransformedParameters { span: stmt.span });
+                    self.error(CheckError::JacobianOutsideTransformedParameters {
+                        span: stmt.span,
+                    });
                 }
                 self.check_expr(e);
             }
-            StmtKind::For { var, lower, upper, body } => {
+            StmtKind::For {
+                var,
+                lower,
+                upper,
+                body,
+            } => {
                 for bound in [lower, upper] {
                     if let Some(i) = self.check_expr(bound) {
                         if !i.ty.is_int() {
-                            self.error(CheckError::LoopBoundType { found: i.ty.to_string(), span: bound.span });
+                            self.error(CheckError::LoopBoundType {
+                                found: i.ty.to_string(),
+                                span: bound.span,
+                            });
                         }
                     }
                 }
@@ -107,12 +155,19 @@ impl Checker<'_> {
                     c.check_stmt(body);
                 });
             }
-            StmtKind::ForEach { var, container, body } => {
+            StmtKind::ForEach {
+                var,
+                container,
+                body,
+            } => {
                 let info = self.check_expr(container);
                 let element = info.and_then(|i| match rules::foreach_element(i.ty) {
                     Some(t) => Some((t, i.activity)),
                     None => {
-                        self.error(CheckError::ForeachOverScalar { found: i.ty.to_string(), span: container.span });
+                        self.error(CheckError::ForeachOverScalar {
+                            found: i.ty.to_string(),
+                            span: container.span,
+                        });
                         None
                     }
                 });
@@ -130,7 +185,11 @@ impl Checker<'_> {
                     c.check_stmt(body);
                 });
             }
-            StmtKind::If { cond, then, otherwise } => {
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
                 self.check_condition(cond);
                 self.in_nested(|c| c.check_stmt(then));
                 if let Some(o) = otherwise {
@@ -139,8 +198,15 @@ impl Checker<'_> {
             }
             StmtKind::Break | StmtKind::Continue => {
                 if self.ctx.loop_depth == 0 {
-                    let what = if matches!(stmt.kind, StmtKind::Break) { "break" } else { "continue" };
-                    self.error(CheckError::BreakOutsideLoop { what, span: stmt.span });
+                    let what = if matches!(stmt.kind, StmtKind::Break) {
+                        "break"
+                    } else {
+                        "continue"
+                    };
+                    self.error(CheckError::BreakOutsideLoop {
+                        what,
+                        span: stmt.span,
+                    });
                 }
             }
             StmtKind::Return(value) => self.check_return(value.as_ref(), stmt.span),
@@ -154,20 +220,35 @@ impl Checker<'_> {
             StmtKind::Block(stmts) => self.in_nested(|c| c.check_stmts(stmts)),
             StmtKind::Call { name, args } => {
                 let call = Expr {
-                    kind: ExprKind::Call { name: name.clone(), args: args.clone(), bar: false },
+                    kind: ExprKind::Call {
+                        name: name.clone(),
+                        args: args.clone(),
+                        bar: false,
+                    },
                     span: stmt.span,
                     id: super::expr::STATEMENT_CALL,
                 };
                 if let Some(info) = self.check_call(&call, name, args, false) {
                     if !rules::is_void(info.ty) {
-                        self.error(CheckError::NonVoidAsStatement { name: name.name.clone(), span: stmt.span });
+                        self.error(CheckError::NonVoidAsStatement {
+                            name: name.name.clone(),
+                            span: stmt.span,
+                        });
                     }
                 }
             }
             StmtKind::OldSyntax(OldSyntax::ArrayAfterName { ty, name, dims }) => {
                 let dims_text: Vec<&str> = dims.iter().map(|d| self.text(d.span)).collect();
-                let modern = format!("array[{}] {} {};", dims_text.join(", "), self.text(ty.span), name.name);
-                self.error(CheckError::OldArraySyntax { span: stmt.span, modern });
+                let modern = format!(
+                    "array[{}] {} {};",
+                    dims_text.join(", "),
+                    self.text(ty.span),
+                    name.name
+                );
+                self.error(CheckError::OldArraySyntax {
+                    span: stmt.span,
+                    modern,
+                });
             }
             StmtKind::OldSyntax(OldSyntax::ArrowAssign) | StmtKind::Empty | StmtKind::Error => {}
         }
@@ -176,7 +257,10 @@ impl Checker<'_> {
     fn check_condition(&mut self, cond: &Expr) {
         if let Some(i) = self.check_expr(cond) {
             if !i.ty.is_scalar() {
-                self.error(CheckError::ConditionType { found: i.ty.to_string(), span: cond.span });
+                self.error(CheckError::ConditionType {
+                    found: i.ty.to_string(),
+                    span: cond.span,
+                });
             }
         }
     }
@@ -207,10 +291,17 @@ impl Checker<'_> {
         match (f.ret, value) {
             (None, Some(v)) => {
                 self.check_expr(v);
-                self.error(CheckError::VoidReturnsValue { name: f.name.clone(), span: v.span });
+                self.error(CheckError::VoidReturnsValue {
+                    name: f.name.clone(),
+                    span: v.span,
+                });
             }
             (Some(expected), None) => {
-                self.error(CheckError::ReturnType { expected: expected.to_string(), found: "nothing".into(), span });
+                self.error(CheckError::ReturnType {
+                    expected: expected.to_string(),
+                    found: "nothing".into(),
+                    span,
+                });
             }
             (Some(expected), Some(v)) => {
                 if let Some(info) = self.check_expr(v) {
@@ -231,28 +322,47 @@ impl Checker<'_> {
         let block = self.ctx.block;
         let in_function = self.ctx.function.is_some();
         let block_level = !in_function && self.ctx.top_level && block != BlockKind::Model;
-        let var_ty = UnsizedType { base: base_of(ty.kind), array_dims: ty.array_dims.len() as u8 };
+        let var_ty = UnsizedType {
+            base: base_of(ty.kind),
+            array_dims: ty.array_dims.len() as u8,
+        };
 
         for size in ty.array_dims.iter().chain(ty.sizes.iter()) {
             if let Some(i) = self.check_expr(size) {
                 if !i.ty.is_int() {
-                    self.error(CheckError::SizeType { found: i.ty.to_string(), span: size.span });
+                    self.error(CheckError::SizeType {
+                        found: i.ty.to_string(),
+                        span: size.span,
+                    });
                 }
             }
         }
         let has_bounds = !matches!(ty.bounds, Bounds::None);
         if (ty.kind.is_constrained() || has_bounds) && !block_level {
-            let type_name = if ty.kind.is_constrained() { ty.kind.keyword() } else { "bounds" };
-            self.error(CheckError::ConstrainedLocal { span: ty.span, type_name });
+            let type_name = if ty.kind.is_constrained() {
+                ty.kind.keyword()
+            } else {
+                "bounds"
+            };
+            self.error(CheckError::ConstrainedLocal {
+                span: ty.span,
+                type_name,
+            });
         }
         let bounds = self.check_bounds(ty, var_ty);
         if !in_function && block == BlockKind::Parameters && ty.kind == TypeKind::Int {
-            self.error(CheckError::ParamIsInt { name: name.name.clone(), span: ty.span });
+            self.error(CheckError::ParamIsInt {
+                name: name.name.clone(),
+                span: ty.span,
+            });
         }
         let mut init_activity = Activity::Data;
         if let Some(init) = init {
             if !in_function && matches!(block, BlockKind::Data | BlockKind::Parameters) {
-                self.error(CheckError::InitializerNotAllowed { block: block.name(), span: init.span });
+                self.error(CheckError::InitializerNotAllowed {
+                    block: block.name(),
+                    span: init.span,
+                });
             }
             if let Some(info) = self.check_expr(init) {
                 init_activity = info.activity;
@@ -275,7 +385,9 @@ impl Checker<'_> {
             VarOrigin::Local(block)
         };
         let activity = match origin {
-            VarOrigin::Block(BlockKind::Parameters | BlockKind::TransformedParameters) if var_ty.base != BaseType::Int => {
+            VarOrigin::Block(BlockKind::Parameters | BlockKind::TransformedParameters)
+                if var_ty.base != BaseType::Int =>
+            {
                 Activity::Param
             }
             VarOrigin::Block(_) => Activity::Data,
@@ -299,16 +411,30 @@ impl Checker<'_> {
     fn check_bounds(&mut self, ty: &DeclType, var_ty: UnsizedType) -> DeclaredBounds {
         let (first, second, names) = match &ty.bounds {
             Bounds::None => (None, None, ("", "")),
-            Bounds::LowerUpper { lower, upper } => (lower.as_ref(), upper.as_ref(), ("lower", "upper")),
-            Bounds::OffsetMultiplier { offset, multiplier } => (offset.as_ref(), multiplier.as_ref(), ("offset", "multiplier")),
+            Bounds::LowerUpper { lower, upper } => {
+                (lower.as_ref(), upper.as_ref(), ("lower", "upper"))
+            }
+            Bounds::OffsetMultiplier { offset, multiplier } => (
+                offset.as_ref(),
+                multiplier.as_ref(),
+                ("offset", "multiplier"),
+            ),
         };
         let element = UnsizedType::scalar(var_ty.base);
         for (bound, which) in [(first, names.0), (second, names.1)] {
             let Some(bound) = bound else { continue };
-            let Some(info) = self.check_expr(bound) else { continue };
+            let Some(info) = self.check_expr(bound) else {
+                continue;
+            };
             let fits = info.ty.is_scalar() && (var_ty.base != BaseType::Int || info.ty.is_int())
                 || info.ty.assignable_to(element.promoted())
-                || info.ty.assignable_to(UnsizedType { base: element.promoted().base, ..var_ty }.promoted());
+                || info.ty.assignable_to(
+                    UnsizedType {
+                        base: element.promoted().base,
+                        ..var_ty
+                    }
+                    .promoted(),
+                );
             if !fits {
                 self.error(CheckError::BoundType {
                     which,
@@ -322,9 +448,17 @@ impl Checker<'_> {
         let mut b = DeclaredBounds {
             positive_type: matches!(
                 ty.kind,
-                TypeKind::PositiveOrdered | TypeKind::Simplex | TypeKind::ColumnStochasticMatrix | TypeKind::RowStochasticMatrix
+                TypeKind::PositiveOrdered
+                    | TypeKind::Simplex
+                    | TypeKind::ColumnStochasticMatrix
+                    | TypeKind::RowStochasticMatrix
             ),
-            unit_type: matches!(ty.kind, TypeKind::Simplex | TypeKind::ColumnStochasticMatrix | TypeKind::RowStochasticMatrix),
+            unit_type: matches!(
+                ty.kind,
+                TypeKind::Simplex
+                    | TypeKind::ColumnStochasticMatrix
+                    | TypeKind::RowStochasticMatrix
+            ),
             ..Default::default()
         };
         if let Bounds::LowerUpper { lower, upper } = &ty.bounds {
@@ -346,19 +480,33 @@ impl Checker<'_> {
         };
         // `jacobian += e;` reads as an assignment when no variable is named `jacobian`.
         if let ExprKind::Var(name) = &root.kind {
-            if name == "jacobian" && op == AssignOp::Plus && self.lookup(name).is_none() && std::ptr::eq(root, target) {
-                let allowed = self.ctx.function.is_none() && self.ctx.block == BlockKind::TransformedParameters;
+            if name == "jacobian"
+                && op == AssignOp::Plus
+                && self.lookup(name).is_none()
+                && std::ptr::eq(root, target)
+            {
+                let allowed = self.ctx.function.is_none()
+                    && self.ctx.block == BlockKind::TransformedParameters;
                 if !allowed {
                     self.error(CheckError::JacobianOutsideTransformedParameters { span });
                 }
                 return;
             }
         }
-        let Some(target_info) = self.check_expr(target) else { return };
-        let Some(var_id) = self.out.var_refs.get(&root.id).copied() else { return };
+        let Some(target_info) = self.check_expr(target) else {
+            return;
+        };
+        let Some(var_id) = self.out.var_refs.get(&root.id).copied() else {
+            return;
+        };
         let var = self.out.var(var_id).clone();
         if let Some(why) = self.read_only_reason(&var) {
-            self.error(CheckError::AssignToReadOnly { name: var.name.clone(), span: target.span, why, decl_span: var.span });
+            self.error(CheckError::AssignToReadOnly {
+                name: var.name.clone(),
+                span: target.span,
+                why,
+                decl_span: var.span,
+            });
             return;
         }
         let Some(value_info) = value_info else { return };
@@ -388,7 +536,10 @@ impl Checker<'_> {
                 }
             }
         }
-        if value_info.activity == Activity::Param && var.activity == Activity::Data && var.ty.base != BaseType::Int {
+        if value_info.activity == Activity::Param
+            && var.activity == Activity::Data
+            && var.ty.base != BaseType::Int
+        {
             self.out.vars[var_id.0 as usize].activity = Activity::Param;
             self.activity_raised = true;
         }
@@ -398,32 +549,53 @@ impl Checker<'_> {
     fn read_only_reason(&self, var: &VarInfo) -> Option<String> {
         match var.origin {
             VarOrigin::LoopVar => Some("loop variables cannot be assigned".into()),
-            VarOrigin::FunctionArg => Some("function arguments cannot be assigned; copy it into a local variable".into()),
-            VarOrigin::Block(b) if self.ctx.function.is_some() || b != self.ctx.block => Some(format!(
-                "`{}` belongs to the {} block and can only be assigned there",
-                var.name,
-                b.name()
-            )),
+            VarOrigin::FunctionArg => {
+                Some("function arguments cannot be assigned; copy it into a local variable".into())
+            }
             VarOrigin::Block(BlockKind::Data) => Some("data cannot be assigned".into()),
-            VarOrigin::Block(BlockKind::Parameters) => Some("parameters are set by the sampler and cannot be assigned".into()),
+            VarOrigin::Block(BlockKind::Parameters) => {
+                Some("parameters are set by the sampler and cannot be assigned".into())
+            }
+            VarOrigin::Block(b) if self.ctx.function.is_some() || b != self.ctx.block => {
+                Some(format!(
+                    "`{}` belongs to the {} block and can only be assigned there",
+                    var.name,
+                    b.name()
+                ))
+            }
             _ => None,
         }
     }
 
-    fn check_tilde(&mut self, lhs: &Expr, dist: &Ident, args: &[Expr], truncation: Option<&Truncation>, span: Span) {
+    fn check_tilde(
+        &mut self,
+        lhs: &Expr,
+        dist: &Ident,
+        args: &[Expr],
+        truncation: Option<&Truncation>,
+        span: Span,
+    ) {
         if !self.target_allowed() {
             self.error(CheckError::TargetOutsideModel { what: "~", span });
         }
         let lhs_info = self.check_expr(lhs);
         let arg_infos: Vec<Option<ExprInfo>> = args.iter().map(|a| self.check_expr(a)).collect();
         let name = dist.name.as_str();
-        if ["_lpdf", "_lpmf", "_lupdf", "_lupmf"].iter().any(|s| name.ends_with(s)) {
-            self.error(CheckError::TildeOnFunction { name: name.to_string(), span: dist.span });
+        if ["_lpdf", "_lpmf", "_lupdf", "_lupmf"]
+            .iter()
+            .any(|s| name.ends_with(s))
+        {
+            self.error(CheckError::TildeOnFunction {
+                name: name.to_string(),
+                span: dist.span,
+            });
             return;
         }
         let table = stdlib::table();
         let has = |n: &str| table.contains(n) || self.user_functions.contains_key(n);
-        let density = [format!("{name}_lpdf"), format!("{name}_lpmf")].into_iter().find(|n| has(n));
+        let density = [format!("{name}_lpdf"), format!("{name}_lpmf")]
+            .into_iter()
+            .find(|n| has(n));
         let Some(density) = density else {
             let mut names: Vec<String> = table.names().map(|s| s.to_string()).collect();
             names.extend(self.user_functions.keys().cloned());
@@ -436,19 +608,30 @@ impl Checker<'_> {
             if stdlib::signatures::is_known_unsupported(&format!("{name}_lpdf"))
                 || stdlib::signatures::is_known_unsupported(&format!("{name}_lpmf"))
             {
-                self.error(CheckError::NotSupportedYet { name: format!("the distribution `{name}`"), span: dist.span });
+                self.error(CheckError::NotSupportedYet {
+                    name: format!("the distribution `{name}`"),
+                    span: dist.span,
+                });
             } else {
-                self.error(CheckError::UnknownDistribution { name: name.to_string(), span: dist.span, suggestion });
+                self.error(CheckError::UnknownDistribution {
+                    name: name.to_string(),
+                    span: dist.span,
+                    suggestion,
+                });
             }
             return;
         };
         let Some(lhs_info) = lhs_info else { return };
-        let Some(arg_infos) = arg_infos.into_iter().collect::<Option<Vec<_>>>() else { return };
+        let Some(arg_infos) = arg_infos.into_iter().collect::<Option<Vec<_>>>() else {
+            return;
+        };
         let mut all = vec![lhs_info];
         all.extend(arg_infos);
         let mut exprs = vec![lhs.clone()];
         exprs.extend(args.iter().cloned());
-        let Some((target, _)) = self.resolve_call(&density, dist.span, span, &all, &exprs) else { return };
+        let Some((target, _)) = self.resolve_call(&density, dist.span, span, &all, &exprs) else {
+            return;
+        };
         self.out.tildes.insert(dist.span.start, target);
         if let Some(t) = truncation {
             self.check_truncation(name, lhs_info, t);
@@ -462,7 +645,10 @@ impl Checker<'_> {
         for bound in t.lower.iter().chain(t.upper.iter()) {
             if let Some(i) = self.check_expr(bound) {
                 if !i.ty.is_scalar() {
-                    self.error(CheckError::SizeType { found: i.ty.to_string(), span: bound.span });
+                    self.error(CheckError::SizeType {
+                        found: i.ty.to_string(),
+                        span: bound.span,
+                    });
                 }
             }
         }
@@ -475,7 +661,11 @@ impl Checker<'_> {
         let table = stdlib::table();
         for n in needed {
             if !table.contains(&n) && !self.user_functions.contains_key(&n) {
-                self.error(CheckError::TruncationNeedsCdf { dist: family.to_string(), span: t.span, missing: n });
+                self.error(CheckError::TruncationNeedsCdf {
+                    dist: family.to_string(),
+                    span: t.span,
+                    missing: n,
+                });
                 return;
             }
         }
@@ -495,9 +685,11 @@ fn literal_value(e: &Expr) -> Option<f64> {
     match &e.kind {
         ExprKind::IntLit(v) => Some(*v as f64),
         ExprKind::RealLit(v) => Some(*v),
-        ExprKind::Unary { op: UnOp::Neg, operand } => literal_value(operand).map(|v| -v),
+        ExprKind::Unary {
+            op: UnOp::Neg,
+            operand,
+        } => literal_value(operand).map(|v| -v),
         ExprKind::Paren(inner) => literal_value(inner),
         _ => None,
     }
 }
-

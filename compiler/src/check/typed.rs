@@ -88,7 +88,10 @@ pub struct FunInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallTarget {
     /// A built-in, with the index of the chosen signature in `stdlib::table().lookup(name)`.
-    Builtin { name: String, signature: usize },
+    Builtin {
+        name: String,
+        signature: usize,
+    },
     User(FunId),
 }
 

@@ -35,8 +35,14 @@ fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             walk_expr(lhs, f);
             walk_expr(rhs, f);
         }
-        ExprKind::Unary { operand: x, .. } | ExprKind::Transpose(x) | ExprKind::Paren(x) => walk_expr(x, f),
-        ExprKind::Ternary { cond, then, otherwise } => {
+        ExprKind::Unary { operand: x, .. } | ExprKind::Transpose(x) | ExprKind::Paren(x) => {
+            walk_expr(x, f)
+        }
+        ExprKind::Ternary {
+            cond,
+            then,
+            otherwise,
+        } => {
             walk_expr(cond, f);
             walk_expr(then, f);
             walk_expr(otherwise, f);
@@ -46,7 +52,10 @@ fn walk_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             for i in indices {
                 match i {
                     Index::Single(x) => walk_expr(x, f),
-                    Index::Slice { lower, upper } => lower.iter().chain(upper.iter()).for_each(|x| walk_expr(x, f)),
+                    Index::Slice { lower, upper } => lower
+                        .iter()
+                        .chain(upper.iter())
+                        .for_each(|x| walk_expr(x, f)),
                     Index::All => {}
                 }
             }
@@ -64,10 +73,12 @@ fn walk_stmts(stmts: &[Stmt], f: &mut dyn FnMut(&Stmt)) {
         f(s);
         match &s.kind {
             StmtKind::Block(inner) => walk_stmts(inner, f),
-            StmtKind::For { body, .. } | StmtKind::ForEach { body, .. } | StmtKind::While { body, .. } => {
-                walk_stmts(std::slice::from_ref(body), f)
-            }
-            StmtKind::If { then, otherwise, .. } => {
+            StmtKind::For { body, .. }
+            | StmtKind::ForEach { body, .. }
+            | StmtKind::While { body, .. } => walk_stmts(std::slice::from_ref(body), f),
+            StmtKind::If {
+                then, otherwise, ..
+            } => {
                 walk_stmts(std::slice::from_ref(then), f);
                 if let Some(o) = otherwise {
                     walk_stmts(std::slice::from_ref(o), f);
@@ -99,10 +110,15 @@ fn parameters_without_prior(program: &Program, typed: &TypedProgram, out: &mut V
     for kind in [BlockKind::TransformedParameters, BlockKind::Model] {
         walk_stmts(program.stmts(kind), &mut |s| {
             let (target, value) = match &s.kind {
-                StmtKind::Decl { name, init: Some(init), .. } => (typed.decl(name.span.start), init),
-                StmtKind::Assign { target, value, .. } => {
-                    (lvalue_root(target).and_then(|r| typed.var_refs.get(&r.id).copied()), value)
-                }
+                StmtKind::Decl {
+                    name,
+                    init: Some(init),
+                    ..
+                } => (typed.decl(name.span.start), init),
+                StmtKind::Assign { target, value, .. } => (
+                    lvalue_root(target).and_then(|r| typed.var_refs.get(&r.id).copied()),
+                    value,
+                ),
                 _ => return,
             };
             if let Some(t) = target {
@@ -134,7 +150,10 @@ fn parameters_without_prior(program: &Program, typed: &TypedProgram, out: &mut V
     for p in params {
         if !covered.contains(&p) {
             let v = typed.var(p);
-            out.push(CheckError::ParameterWithoutPrior { name: v.name.clone(), span: v.span });
+            out.push(CheckError::ParameterWithoutPrior {
+                name: v.name.clone(),
+                span: v.span,
+            });
         }
     }
 }
@@ -153,7 +172,9 @@ fn target_coverage(e: &Expr, typed: &TypedProgram, covered: &mut HashSet<VarId>)
             target_coverage(lhs, typed, covered);
             target_coverage(rhs, typed, covered);
         }
-        ExprKind::Unary { operand, .. } | ExprKind::Paren(operand) => target_coverage(operand, typed, covered),
+        ExprKind::Unary { operand, .. } | ExprKind::Paren(operand) => {
+            target_coverage(operand, typed, covered)
+        }
         _ => vars_in(e, typed, covered),
     }
 }
@@ -161,7 +182,9 @@ fn target_coverage(e: &Expr, typed: &TypedProgram, covered: &mut HashSet<VarId>)
 /// W002, W003, W004: positive arguments, prior support, and Jacobians on `~`.
 fn distribution_arguments(model: &[Stmt], typed: &TypedProgram, out: &mut Vec<CheckError>) {
     walk_stmts(model, &mut |s| match &s.kind {
-        StmtKind::Tilde { lhs, dist, args, .. } => {
+        StmtKind::Tilde {
+            lhs, dist, args, ..
+        } => {
             let mut all: Vec<&Expr> = vec![lhs];
             all.extend(args.iter());
             positive_arguments(&dist.name, &all, typed, out);
@@ -192,10 +215,19 @@ fn named_parameter(e: &Expr, typed: &TypedProgram) -> Option<VarId> {
     (typed.var(id).origin == VarOrigin::Block(BlockKind::Parameters)).then_some(id)
 }
 
-fn positive_arguments(family: &str, args: &[&Expr], typed: &TypedProgram, out: &mut Vec<CheckError>) {
+fn positive_arguments(
+    family: &str,
+    args: &[&Expr],
+    typed: &TypedProgram,
+    out: &mut Vec<CheckError>,
+) {
     for &position in distribution_info::positive_arguments(family) {
-        let Some(arg) = args.get(position) else { continue };
-        let Some(id) = named_parameter(arg, typed) else { continue };
+        let Some(arg) = args.get(position) else {
+            continue;
+        };
+        let Some(id) = named_parameter(arg, typed) else {
+            continue;
+        };
         let v = typed.var(id);
         let bounded = v.bounds.positive_type || v.bounds.lower_literal.is_some_and(|l| l >= 0.0);
         if !bounded && !v.bounds.has_lower {
@@ -209,9 +241,19 @@ fn positive_arguments(family: &str, args: &[&Expr], typed: &TypedProgram, out: &
     }
 }
 
-fn prior_support(family: &str, lhs: &Expr, span: Span, typed: &TypedProgram, out: &mut Vec<CheckError>) {
-    let Some(support) = distribution_info::support(family) else { return };
-    let Some(id) = named_parameter(lhs, typed) else { return };
+fn prior_support(
+    family: &str,
+    lhs: &Expr,
+    span: Span,
+    typed: &TypedProgram,
+    out: &mut Vec<CheckError>,
+) {
+    let Some(support) = distribution_info::support(family) else {
+        return;
+    };
+    let Some(id) = named_parameter(lhs, typed) else {
+        return;
+    };
     let v = typed.var(id);
     let b = v.bounds;
     let lower_ok = |min: f64| b.positive_type || b.lower_literal.is_some_and(|l| l >= min);
@@ -219,7 +261,11 @@ fn prior_support(family: &str, lhs: &Expr, span: Span, typed: &TypedProgram, out
         Support::Real => true,
         Support::Positive => lower_ok(0.0) || (b.has_lower && b.lower_literal.is_none()),
         Support::Unit => {
-            b.unit_type || (lower_ok(0.0) && b.upper_literal.is_some_and(|u| u <= 1.0)) || (b.has_lower && b.has_upper && (b.lower_literal.is_none() || b.upper_literal.is_none()))
+            b.unit_type
+                || (lower_ok(0.0) && b.upper_literal.is_some_and(|u| u <= 1.0))
+                || (b.has_lower
+                    && b.has_upper
+                    && (b.lower_literal.is_none() || b.upper_literal.is_none()))
         }
     };
     if !fits {
@@ -245,7 +291,11 @@ fn prior_support(family: &str, lhs: &Expr, span: Span, typed: &TypedProgram, out
 }
 
 fn nonlinear_lhs(lhs: &Expr, typed: &TypedProgram, out: &mut Vec<CheckError>) {
-    if lvalue_root(lhs).is_some() || typed.expr(lhs.id).is_none_or(|i| i.activity == Activity::Data) {
+    if lvalue_root(lhs).is_some()
+        || typed
+            .expr(lhs.id)
+            .is_none_or(|i| i.activity == Activity::Data)
+    {
         return;
     }
     if is_nonlinear(lhs, typed) {
@@ -255,15 +305,29 @@ fn nonlinear_lhs(lhs: &Expr, typed: &TypedProgram, out: &mut Vec<CheckError>) {
 
 /// Whether an expression is a nonlinear function of parameters.
 fn is_nonlinear(e: &Expr, typed: &TypedProgram) -> bool {
-    let active = |x: &Expr| typed.expr(x.id).is_some_and(|i| i.activity == Activity::Param);
+    let active = |x: &Expr| {
+        typed
+            .expr(x.id)
+            .is_some_and(|i| i.activity == Activity::Param)
+    };
     match &e.kind {
         ExprKind::Paren(x) | ExprKind::Transpose(x) => is_nonlinear(x, typed),
         ExprKind::Unary { operand, .. } => is_nonlinear(operand, typed),
-        ExprKind::Binary { op: BinOp::Add | BinOp::Sub, lhs, rhs } => is_nonlinear(lhs, typed) || is_nonlinear(rhs, typed),
-        ExprKind::Binary { op: BinOp::Mul | BinOp::EltMul, lhs, rhs } => {
-            (active(lhs) && active(rhs)) || is_nonlinear(lhs, typed) || is_nonlinear(rhs, typed)
-        }
-        ExprKind::Binary { op: BinOp::Div | BinOp::EltDiv, lhs, rhs } => active(rhs) || is_nonlinear(lhs, typed),
+        ExprKind::Binary {
+            op: BinOp::Add | BinOp::Sub,
+            lhs,
+            rhs,
+        } => is_nonlinear(lhs, typed) || is_nonlinear(rhs, typed),
+        ExprKind::Binary {
+            op: BinOp::Mul | BinOp::EltMul,
+            lhs,
+            rhs,
+        } => (active(lhs) && active(rhs)) || is_nonlinear(lhs, typed) || is_nonlinear(rhs, typed),
+        ExprKind::Binary {
+            op: BinOp::Div | BinOp::EltDiv,
+            lhs,
+            rhs,
+        } => active(rhs) || is_nonlinear(lhs, typed),
         ExprKind::Call { .. } | ExprKind::Binary { .. } | ExprKind::Ternary { .. } => active(e),
         _ => false,
     }
@@ -275,21 +339,31 @@ fn used_before_assigned(program: &Program, typed: &TypedProgram, out: &mut Vec<C
     let mut warned: HashSet<VarId> = HashSet::new();
     let mut check_reads = |e: &Expr, assigned: &HashSet<VarId>, out: &mut Vec<CheckError>| {
         walk_expr(e, &mut |x| {
-            let Some(id) = typed.var_refs.get(&x.id).copied() else { return };
+            let Some(id) = typed.var_refs.get(&x.id).copied() else {
+                return;
+            };
             let v = typed.var(id);
             let tracked = !v.initialized
                 && !matches!(
                     v.origin,
-                    VarOrigin::Block(BlockKind::Data | BlockKind::Parameters) | VarOrigin::FunctionArg | VarOrigin::LoopVar
+                    VarOrigin::Block(BlockKind::Data | BlockKind::Parameters)
+                        | VarOrigin::FunctionArg
+                        | VarOrigin::LoopVar
                 );
             if tracked && !assigned.contains(&id) && warned.insert(id) {
-                out.push(CheckError::UsedBeforeAssigned { name: v.name.clone(), span: x.span, decl_span: v.span });
+                out.push(CheckError::UsedBeforeAssigned {
+                    name: v.name.clone(),
+                    span: x.span,
+                    decl_span: v.span,
+                });
             }
         });
     };
     let mut visit = |stmts: &[Stmt]| {
         walk_stmts(stmts, &mut |s| match &s.kind {
-            StmtKind::Decl { init: Some(init), .. } => check_reads(init, &assigned, out),
+            StmtKind::Decl {
+                init: Some(init), ..
+            } => check_reads(init, &assigned, out),
             StmtKind::Assign { target, op, value } => {
                 check_reads(value, &assigned, out);
                 if let ExprKind::Indexed { indices, .. } = &target.kind {
@@ -314,7 +388,9 @@ fn used_before_assigned(program: &Program, typed: &TypedProgram, out: &mut Vec<C
             }
             StmtKind::TargetPlus(e) | StmtKind::JacobianPlus(e) => check_reads(e, &assigned, out),
             StmtKind::Return(Some(e)) => check_reads(e, &assigned, out),
-            StmtKind::If { cond, .. } | StmtKind::While { cond, .. } => check_reads(cond, &assigned, out),
+            StmtKind::If { cond, .. } | StmtKind::While { cond, .. } => {
+                check_reads(cond, &assigned, out)
+            }
             StmtKind::For { lower, upper, .. } => {
                 check_reads(lower, &assigned, out);
                 check_reads(upper, &assigned, out);
