@@ -62,15 +62,24 @@ static FAMILIES: &[(&str, Support, &[usize])] = &[
 
 /// The support of `family`'s variate, if cmod knows it.
 pub fn support(family: &str) -> Option<Support> {
-    FAMILIES.iter().find(|(f, _, _)| *f == family).map(|(_, s, _)| *s)
+    FAMILIES
+        .iter()
+        .find(|(f, _, _)| *f == family)
+        .map(|(_, s, _)| *s)
 }
 
 /// The argument positions of `family` that must be positive.
 pub fn positive_arguments(family: &str) -> &'static [usize] {
-    FAMILIES.iter().find(|(f, _, _)| *f == family).map(|(_, _, p)| *p).unwrap_or(&[])
+    FAMILIES
+        .iter()
+        .find(|(f, _, _)| *f == family)
+        .map(|(_, _, p)| *p)
+        .unwrap_or(&[])
 }
 
 /// The family of a density function's name: `normal_lpdf` -> `normal`.
 pub fn family_of(function: &str) -> Option<&str> {
-    ["_lpdf", "_lupdf", "_lpmf", "_lupmf"].iter().find_map(|suffix| function.strip_suffix(suffix))
+    ["_lpdf", "_lupdf", "_lpmf", "_lupmf"]
+        .iter()
+        .find_map(|suffix| function.strip_suffix(suffix))
 }

@@ -27,7 +27,10 @@ impl UnsizedType {
     pub const MATRIX: UnsizedType = UnsizedType::scalar(BaseType::Matrix);
 
     pub const fn scalar(base: BaseType) -> Self {
-        UnsizedType { base, array_dims: 0 }
+        UnsizedType {
+            base,
+            array_dims: 0,
+        }
     }
     pub const fn array(base: BaseType, array_dims: u8) -> Self {
         UnsizedType { base, array_dims }
@@ -44,14 +47,20 @@ impl UnsizedType {
     /// The same shape with every int replaced by real.
     pub fn promoted(self) -> Self {
         match self.base {
-            BaseType::Int => UnsizedType { base: BaseType::Real, ..self },
+            BaseType::Int => UnsizedType {
+                base: BaseType::Real,
+                ..self
+            },
             _ => self,
         }
     }
     /// Whether a value of type `self` may be passed where `to` is expected
     /// (identity, or int -> real promotion inside the same array shape).
     pub fn assignable_to(self, to: UnsizedType) -> bool {
-        self == to || (self.array_dims == to.array_dims && self.base == BaseType::Int && to.base == BaseType::Real)
+        self == to
+            || (self.array_dims == to.array_dims
+                && self.base == BaseType::Int
+                && to.base == BaseType::Real)
     }
 }
 
@@ -129,10 +138,16 @@ pub struct Arg {
 
 impl Arg {
     pub const fn new(ty: ArgType) -> Self {
-        Arg { ty, data_only: false }
+        Arg {
+            ty,
+            data_only: false,
+        }
     }
     pub const fn data(ty: ArgType) -> Self {
-        Arg { ty, data_only: true }
+        Arg {
+            ty,
+            data_only: true,
+        }
     }
 }
 
@@ -154,7 +169,13 @@ impl fmt::Display for Signature {
         let args: Vec<String> = self
             .args
             .iter()
-            .map(|a| if a.data_only { format!("data {}", a.ty) } else { a.ty.to_string() })
+            .map(|a| {
+                if a.data_only {
+                    format!("data {}", a.ty)
+                } else {
+                    a.ty.to_string()
+                }
+            })
             .collect();
         let ret = match self.ret {
             ReturnType::Void => "void".to_string(),
@@ -181,7 +202,9 @@ impl ArgType {
             ArgType::Ints => actual.base == Int && actual.array_dims <= 1,
             ArgType::Vectors => matches!(actual.base, Vector | RowVector) && actual.array_dims <= 1,
             ArgType::Any => true,
-            ArgType::AnyContainer => actual.array_dims > 0 || matches!(actual.base, Vector | RowVector | Matrix),
+            ArgType::AnyContainer => {
+                actual.array_dims > 0 || matches!(actual.base, Vector | RowVector | Matrix)
+            }
         }
     }
 }
