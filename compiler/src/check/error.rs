@@ -79,6 +79,13 @@ pub enum CheckError {
         span: Span,
         candidates: Vec<String>,
     },
+    /// `y ~ dist(...)` where no signature of `dist` fits; `written` shows the types as `real ~ dist(real)`.
+    TildeSignature {
+        dist: String,
+        written: String,
+        span: Span,
+        candidates: Vec<String>,
+    },
     AssignmentType {
         name: String,
         declared: String,
@@ -295,6 +302,24 @@ fn ty(s: &str) -> String {
     format!("`{s}`")
 }
 
+/// How to turn a value of type `assigned` into one of type `declared`, when there is a usual way.
+fn conversion_hint(declared: &str, assigned: &str) -> Option<String> {
+    let hint = match (declared, assigned) {
+        ("vector", "array[] real" | "array[] int" | "row_vector") => {
+            "convert it with `to_vector(...)`"
+        }
+        ("row_vector", "array[] real" | "array[] int" | "vector") => {
+            "convert it with `to_row_vector(...)`, or transpose a vector with `'`"
+        }
+        ("array[] real", "vector" | "row_vector") => "convert it with `to_array_1d(...)`",
+        ("int", "real") => {
+            "a real cannot be stored in an int; declare the variable `real`, or round data with `to_int(...)`"
+        }
+        _ => return None,
+    };
+    Some(hint.to_string())
+}
+
 impl CheckError {
     pub fn is_warning(&self) -> bool {
         matches!(
@@ -413,13 +438,29 @@ impl CheckError {
                 )
                 .with_help(help)
             }
+            TildeSignature { dist, written, span, candidates } => {
+                let shown: Vec<String> = candidates.iter().take(6).cloned().collect();
+                let more = candidates.len().saturating_sub(shown.len());
+                let mut help = format!("`{dist}` accepts: {}", shown.join("; "));
+                if more > 0 {
+                    help.push_str(&format!("; and {more} more"));
+                }
+                Diagnostic::error(
+                    "E203",
+                    format!("`{dist}` cannot take these types: `{written}`"),
+                    *span,
+                    format!("no signature of `{dist}` matches this statement"),
+                )
+                .with_help(help)
+            }
             AssignmentType { name, declared, assigned, span, decl_span } => Diagnostic::error(
                 "E204",
                 format!("cannot assign {} to `{name}`, which is {}", ty(assigned), ty(declared)),
                 *span,
                 format!("this is {}", ty(assigned)),
             )
-            .with_secondary(*decl_span, format!("`{name}` is declared {} here", ty(declared))),
+            .with_secondary(*decl_span, format!("`{name}` is declared {} here", ty(declared)))
+            .maybe_help(conversion_hint(declared, assigned)),
             CompoundAssignment { op, declared, assigned, span } => Diagnostic::error(
                 "E205",
                 format!("`{op}` cannot combine {} with {}", ty(declared), ty(assigned)),
@@ -684,7 +725,7 @@ impl CheckError {
                 "this argument must be positive",
             )
             .with_secondary(*decl_span, format!("`{name}` is declared without a lower bound"))
-            .with_help(format!("declare {name} with <lower=0>")),
+            .with_help(format!("declare `{name}` with a lower bound, for example `real<lower=0> {name};`")),
             PriorSupportMismatch { name, dist, support, declared, span, decl_span } => Diagnostic::warning(
                 "W003",
                 format!("the prior `{dist}` does not match the range of `{name}`"),

@@ -397,7 +397,14 @@ impl Checker<'_> {
         arg_exprs: &[Expr],
     ) -> Option<(CallTarget, UnsizedType)> {
         let types: Vec<UnsizedType> = args.iter().map(|a| a.ty).collect();
-        if let Some(ids) = self.user_functions.get(name).cloned() {
+        // `foo_lupdf` calls the user's `foo_lpdf` (dropping constants is the same function here).
+        let user_name = match (name.strip_suffix("_lupdf"), name.strip_suffix("_lupmf")) {
+            _ if self.user_functions.contains_key(name) => name.to_string(),
+            (Some(family), _) => format!("{family}_lpdf"),
+            (_, Some(family)) => format!("{family}_lpmf"),
+            _ => name.to_string(),
+        };
+        if let Some(ids) = self.user_functions.get(&user_name).cloned() {
             let mut best: Option<(u32, super::FunId)> = None;
             for id in &ids {
                 let f = &self.out.functions[id.0 as usize];

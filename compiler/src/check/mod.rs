@@ -281,6 +281,10 @@ impl<'s> Checker<'s> {
                             span: fun.name.span,
                             previous: previous.span,
                         });
+                        // The mismatched definition still defines it: no second error.
+                        if fun.body.is_some() {
+                            self.out.functions[id.0 as usize].defined = true;
+                        }
                     } else if previous.defined && fun.body.is_some() {
                         self.error(CheckError::FunctionRedefined {
                             name: fun.name.name.clone(),

@@ -155,6 +155,9 @@ pub fn index_result(base: UnsizedType, indices: &[IndexUse]) -> Result<UnsizedTy
         BaseType::Matrix => 2,
     };
     let available = base.array_dims as usize + linalg_dims;
+    if available == 0 {
+        return Err(format!("a single `{base}` value cannot be indexed"));
+    }
     if indices.len() > available {
         return Err(format!(
             "a value of type `{base}` takes at most {available} {}, but {} {} given",

@@ -168,7 +168,8 @@ impl Checker<'_> {
                             found: i.ty.to_string(),
                             span: container.span,
                         });
-                        None
+                        // Likely `for (n in N)` meant `1:N`: give the variable the scalar's type.
+                        Some((i.ty, i.activity))
                     }
                 });
                 self.in_nested(|c| {
@@ -334,6 +335,8 @@ impl Checker<'_> {
                         found: i.ty.to_string(),
                         span: size.span,
                     });
+                } else if block_level && i.activity == Activity::Param {
+                    self.error(CheckError::SizeNotData { span: size.span });
                 }
             }
         }
@@ -456,6 +459,15 @@ impl Checker<'_> {
             unit_type: matches!(
                 ty.kind,
                 TypeKind::Simplex
+                    | TypeKind::ColumnStochasticMatrix
+                    | TypeKind::RowStochasticMatrix
+            ),
+            compact_type: matches!(
+                ty.kind,
+                TypeKind::Simplex
+                    | TypeKind::UnitVector
+                    | TypeKind::CholeskyFactorCorr
+                    | TypeKind::CorrMatrix
                     | TypeKind::ColumnStochasticMatrix
                     | TypeKind::RowStochasticMatrix
             ),
@@ -630,6 +642,37 @@ impl Checker<'_> {
         let mut exprs = vec![lhs.clone()];
         exprs.extend(args.iter().cloned());
         let Some((target, _)) = self.resolve_call(&density, dist.span, span, &all, &exprs) else {
+            // Word a signature mismatch as the user wrote it: `y ~ normal(...)`.
+            if let Some(CheckError::NoMatchingSignature {
+                name: n,
+                args,
+                candidates,
+                ..
+            }) = self.errors.last().cloned()
+            {
+                if n == density {
+                    let tilde_form = |types: &[String]| match types.split_first() {
+                        Some((variate, rest)) => format!("{variate} ~ {name}({})", rest.join(", ")),
+                        None => format!("~ {name}()"),
+                    };
+                    let candidates = candidates
+                        .iter()
+                        .map(|c| {
+                            let inner = c.trim_start_matches('(').trim_end_matches(')');
+                            let types: Vec<String> =
+                                inner.split(", ").map(str::to_string).collect();
+                            tilde_form(&types)
+                        })
+                        .collect();
+                    self.errors.pop();
+                    self.error(CheckError::TildeSignature {
+                        dist: name.to_string(),
+                        written: tilde_form(&args),
+                        span,
+                        candidates,
+                    });
+                }
+            }
             return;
         };
         self.out.tildes.insert(dist.span.start, target);

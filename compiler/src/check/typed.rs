@@ -58,6 +58,9 @@ pub struct DeclaredBounds {
     pub positive_type: bool,
     /// The declared type keeps values in [0, 1] (`simplex`, stochastic matrices).
     pub unit_type: bool,
+    /// The declared type ranges over a bounded set (`unit_vector`, `corr_matrix`,
+    /// `simplex`, ...), so leaving out a prior still gives a proper uniform one.
+    pub compact_type: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -131,6 +131,15 @@ fn parameters_without_prior(program: &Program, typed: &TypedProgram, out: &mut V
         StmtKind::Tilde { lhs, .. } => vars_in(lhs, typed, &mut covered),
         StmtKind::TargetPlus(e) => target_coverage(e, typed, &mut covered),
         StmtKind::Call { args, .. } => args.iter().for_each(|a| vars_in(a, typed, &mut covered)),
+        // An `_lp` function called inside an expression may give its arguments priors too.
+        StmtKind::Decl { init: Some(e), .. } | StmtKind::Assign { value: e, .. } => {
+            walk_expr(e, &mut |x| match &x.kind {
+                ExprKind::Call { name, args, .. } if name.name.ends_with("_lp") => {
+                    args.iter().for_each(|a| vars_in(a, typed, &mut covered))
+                }
+                _ => {}
+            })
+        }
         _ => {}
     });
     // A prior on a transformed value covers what it is computed from.
@@ -148,8 +157,10 @@ fn parameters_without_prior(program: &Program, typed: &TypedProgram, out: &mut V
         return;
     }
     for p in params {
-        if !covered.contains(&p) {
-            let v = typed.var(p);
+        let v = typed.var(p);
+        // A parameter on a bounded set has a proper uniform prior without a statement.
+        let bounded = v.bounds.compact_type || (v.bounds.has_lower && v.bounds.has_upper);
+        if !covered.contains(&p) && !bounded {
             out.push(CheckError::ParameterWithoutPrior {
                 name: v.name.clone(),
                 span: v.span,
@@ -328,9 +339,38 @@ fn is_nonlinear(e: &Expr, typed: &TypedProgram) -> bool {
             lhs,
             rhs,
         } => active(rhs) || is_nonlinear(lhs, typed),
+        // Reshaping and selecting functions move values around without changing them.
+        ExprKind::Call { name, args, .. } if is_reshape(&name.name) => {
+            args.iter().any(|a| is_nonlinear(a, typed))
+        }
         ExprKind::Call { .. } | ExprKind::Binary { .. } | ExprKind::Ternary { .. } => active(e),
         _ => false,
     }
+}
+
+/// Functions whose result is their arguments' elements rearranged, so they need no Jacobian.
+fn is_reshape(name: &str) -> bool {
+    matches!(
+        name,
+        "to_vector"
+            | "to_row_vector"
+            | "to_matrix"
+            | "to_array_1d"
+            | "to_array_2d"
+            | "head"
+            | "tail"
+            | "segment"
+            | "col"
+            | "row"
+            | "block"
+            | "sub_col"
+            | "sub_row"
+            | "append_row"
+            | "append_col"
+            | "diagonal"
+            | "transpose"
+            | "reverse"
+    )
 }
 
 /// W006: a local, transformed parameter or generated quantity read before any assignment.

@@ -91,7 +91,8 @@ impl SyntaxError {
                 | UserError::TruncationNotT { span, .. }
                 | UserError::ExpressionStatement { span, .. }
                 | UserError::UnknownBound { span, .. }
-                | UserError::MixedBounds { span } => *span,
+                | UserError::MixedBounds { span }
+                | UserError::UnknownBlock { span, .. } => *span,
             },
         }
     }
@@ -159,12 +160,19 @@ fn unexpected(found: &str, span: Span, expected: &[String], after: Option<Span>)
     if expected.is_empty() {
         return Diagnostic::error("E002", title, span, "nothing more was expected here");
     }
+    let names: Vec<&str> = expected.iter().map(|s| s.trim_matches('"')).collect();
+    let help = match names.as_slice() {
+        ["{"] => Some("statements and declarations go inside a block, for example `model { ... }`"),
+        ["<", "["] | ["[", "<"] => Some("give the size in brackets, for example `vector[N] y;`"),
+        _ => None,
+    };
     Diagnostic::error(
         "E002",
         title,
         span,
         format!("expected {}", describe_expected(expected)),
     )
+    .maybe_help(help.map(str::to_string))
 }
 
 fn action_diagnostic(e: &UserError) -> Diagnostic {
@@ -219,6 +227,24 @@ fn action_diagnostic(e: &UserError) -> Diagnostic {
             "expected `lower`, `upper`, `offset` or `multiplier`",
         )
         .maybe_help(crate::diagnostics::did_you_mean(name, ["lower", "upper", "offset", "multiplier"].into_iter()).map(|s| format!("did you mean `{s}`?"))),
+        UserError::UnknownBlock { name, span } => Diagnostic::error(
+            "E008",
+            format!("there is no block called `{name}`"),
+            *span,
+            "unknown block name",
+        )
+        .with_help(
+            crate::diagnostics::did_you_mean(
+                name,
+                ["functions", "data", "parameters", "model"].into_iter(),
+            )
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| {
+                "the blocks are functions, data, transformed data, parameters, \
+                 transformed parameters, model and generated quantities"
+                    .to_string()
+            }),
+        ),
         UserError::MixedBounds { span } => Diagnostic::error(
             "E013",
             "bounds and offset/multiplier cannot be mixed",

@@ -36,8 +36,42 @@ pub fn parse(source: &str) -> Parsed {
     // Tokens that are themselves mistakes are reported here and dropped (or
     // repaired) so that the parser can go on and find independent errors.
     let mut tokens = Vec::with_capacity(raw_tokens.len());
-    for (l, tok, r) in raw_tokens {
+    let mut raw_tokens = raw_tokens.into_iter().peekable();
+    while let Some((l, tok, r)) = raw_tokens.next() {
         match tok {
+            // An unsupported type is reported once and read as the nearest
+            // real-valued type (a tuple's parenthesized parts are skipped), so
+            // the rest of the declaration parses without cascading errors.
+            Tok::UnsupportedType(name) => {
+                errors.push(SyntaxError::Action(
+                    parse_support::UserError::UnsupportedType {
+                        name: name.to_string(),
+                        span: ast::Span::new(l, r),
+                    },
+                ));
+                let mut end = r;
+                if name == "tuple" && matches!(raw_tokens.peek(), Some((_, Tok::LParen, _))) {
+                    let mut depth = 0usize;
+                    for (_, t, tr) in raw_tokens.by_ref() {
+                        end = tr;
+                        match t {
+                            Tok::LParen => depth += 1,
+                            Tok::RParen => depth = depth.saturating_sub(1),
+                            _ => {}
+                        }
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                }
+                let stand_in = match name {
+                    "complex_vector" => Tok::Vector,
+                    "complex_row_vector" => Tok::RowVector,
+                    "complex_matrix" | "sum_to_zero_matrix" => Tok::Matrix,
+                    _ => Tok::Real,
+                };
+                tokens.push((l, stand_in, end));
+            }
             Tok::HashComment => errors.push(SyntaxError::HashComment {
                 span: ast::Span::new(l, r),
             }),
@@ -55,6 +89,12 @@ pub fn parse(source: &str) -> Parsed {
         }
     }
 
+    // Where statements and blocks begin and end, for telling cascades apart.
+    let boundaries: Vec<(usize, Tok<'_>, usize)> = tokens
+        .iter()
+        .filter(|(_, t, _)| matches!(t, Tok::Semi | Tok::LBrace | Tok::RBrace))
+        .copied()
+        .collect();
     let mut recovered = Vec::new();
     let result = grammar::ProgramParser::new().parse(
         &mut recovered,
@@ -72,6 +112,7 @@ pub fn parse(source: &str) -> Parsed {
     };
     errors.sort_by_key(|e| e.span().start);
     errors.dedup_by_key(|e| e.span().start);
+    let errors = without_cascades(errors, &boundaries);
 
     let mut next_id = 0u32;
     visit::walk_exprs_mut(&mut program, &mut |e| {
@@ -83,6 +124,56 @@ pub fn parse(source: &str) -> Parsed {
         errors,
         expr_count: next_id,
     }
+}
+
+/// Keeps one syntax error per statement: an error is dropped when no `;`,
+/// `{` or `}` lies between it and the error kept before it, since the parser
+/// is then still confused by the first mistake. "The program ends too early"
+/// is dropped when braces balance or a comment is left open (another error
+/// then explains it better).
+fn without_cascades(
+    errors: Vec<SyntaxError>,
+    tokens: &[(usize, Tok<'_>, usize)],
+) -> Vec<SyntaxError> {
+    let boundary_between = |from: usize, to: usize| {
+        tokens.iter().any(|(l, t, _)| {
+            *l >= from && *l < to && matches!(t, Tok::Semi | Tok::LBrace | Tok::RBrace)
+        })
+    };
+    let depth: i64 = tokens
+        .iter()
+        .map(|(_, t, _)| match t {
+            Tok::LBrace => 1,
+            Tok::RBrace => -1,
+            _ => 0,
+        })
+        .sum();
+    let comment_open = errors
+        .iter()
+        .any(|e| matches!(e, SyntaxError::UnterminatedComment { .. }));
+    let several = errors.len() > 1;
+    let mut kept: Vec<SyntaxError> = Vec::with_capacity(errors.len());
+    for e in errors {
+        if let SyntaxError::UnexpectedEnd { .. } = e {
+            if several && (depth <= 0 || comment_open) {
+                continue;
+            }
+        }
+        let cascade = kept
+            .last()
+            .is_some_and(|last| !boundary_between(last.span().start, e.span().start));
+        let independent = matches!(
+            e,
+            SyntaxError::HashComment { .. }
+                | SyntaxError::UnterminatedComment { .. }
+                | SyntaxError::BadIdentifier { .. }
+        );
+        if cascade && !independent {
+            continue;
+        }
+        kept.push(e);
+    }
+    kept
 }
 
 /// Parses a single expression (for tests and tools).

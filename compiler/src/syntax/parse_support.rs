@@ -40,6 +40,26 @@ pub enum UserError {
     MixedBounds {
         span: Span,
     },
+    /// `parameter { ... }`: a block name that does not exist.
+    UnknownBlock {
+        name: String,
+        span: Span,
+    },
+}
+
+/// The recovery record for a block with an unknown name.
+pub fn unknown_block<'a>(
+    name: Ident,
+) -> lalrpop_util::ErrorRecovery<usize, crate::syntax::token::Tok<'a>, UserError> {
+    lalrpop_util::ErrorRecovery {
+        error: ParseError::User {
+            error: UserError::UnknownBlock {
+                name: name.name,
+                span: name.span,
+            },
+        },
+        dropped_tokens: Vec::new(),
+    }
 }
 
 pub fn expr(kind: ExprKind, l: usize, r: usize) -> Expr {
@@ -231,7 +251,7 @@ pub fn expression_statement<T>(e: Expr) -> Result<StmtKind, ParseError<usize, T,
             op: BinOp::Lt,
             ref rhs,
             ..
-        } if matches!(rhs.kind, ExprKind::Unary { op: UnOp::Neg, .. }) => Err(ParseError::User {
+        } if starts_with_minus(rhs) => Err(ParseError::User {
             error: UserError::ExpressionStatement {
                 span: e.span,
                 old_arrow: true,
@@ -243,6 +263,19 @@ pub fn expression_statement<T>(e: Expr) -> Result<StmtKind, ParseError<usize, T,
                 old_arrow: false,
             },
         }),
+    }
+}
+
+/// Whether an expression's leftmost operand is a negation, as in `-2 * x`.
+fn starts_with_minus(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Unary { op: UnOp::Neg, .. } => true,
+        ExprKind::Binary { lhs, .. } => lhs.span.start == e.span.start && starts_with_minus(lhs),
+        ExprKind::Indexed { base: inner, .. } | ExprKind::Transpose(inner) => {
+            starts_with_minus(inner)
+        }
+        ExprKind::Ternary { cond, .. } => starts_with_minus(cond),
+        _ => false,
     }
 }
 
