@@ -34,6 +34,10 @@ pub enum SyntaxError {
         expected: Vec<String>,
     },
     Action(UserError),
+    /// The program nests deeper than `MAX_NESTING`.
+    TooDeep {
+        span: Span,
+    },
 }
 
 impl SyntaxError {
@@ -82,7 +86,8 @@ impl SyntaxError {
             | SyntaxError::UnterminatedComment { span }
             | SyntaxError::BadIdentifier { span, .. }
             | SyntaxError::Unexpected { span, .. }
-            | SyntaxError::UnexpectedEnd { span, .. } => *span,
+            | SyntaxError::UnexpectedEnd { span, .. }
+            | SyntaxError::TooDeep { span } => *span,
             SyntaxError::Action(e) => match e {
                 UserError::IntLiteralTooLarge { span, .. }
                 | UserError::BadRealLiteral { span, .. }
@@ -143,6 +148,16 @@ impl SyntaxError {
             )
             .with_help("check that every `{` and `(` is closed"),
             SyntaxError::Action(e) => action_diagnostic(e),
+            SyntaxError::TooDeep { span } => Diagnostic::error(
+                "E014",
+                "this code is nested too deeply",
+                *span,
+                format!(
+                    "more than {} levels of brackets, operators or branches",
+                    super::MAX_NESTING
+                ),
+            )
+            .with_help("split it into smaller parts with intermediate variables"),
         }
     }
 }

@@ -89,6 +89,16 @@ pub fn parse(source: &str) -> Parsed {
         }
     }
 
+    // A tree too deep for the recursive passes that follow is refused up front.
+    if let Some(span) = too_deep(&tokens) {
+        errors.push(SyntaxError::TooDeep { span });
+        return Parsed {
+            program: Program::default(),
+            errors,
+            expr_count: 0,
+        };
+    }
+
     // Where statements and blocks begin and end, for telling cascades apart.
     let boundaries: Vec<(usize, Tok<'_>, usize)> = tokens
         .iter()
@@ -124,6 +134,98 @@ pub fn parse(source: &str) -> Parsed {
         errors,
         expr_count: next_id,
     }
+}
+
+/// How deep a syntax tree may nest. The checker and later passes recurse on
+/// the tree; this keeps them well inside a 2 MB thread stack.
+pub const MAX_NESTING: usize = 1000;
+
+/// The first token at which the tree could nest deeper than `MAX_NESTING`.
+///
+/// An upper bound on the depth, from the tokens alone: each open bracket
+/// adds one level; within a bracket, every operator since the last `,`, `;`
+/// or `:` may add one (a chain `a + b + ...` nests), and so may every `if`,
+/// `for`, `while` and `else` of the statement being read (an `else if` chain
+/// nests too).
+fn too_deep(tokens: &[(usize, Tok<'_>, usize)]) -> Option<ast::Span> {
+    struct Level {
+        operators: usize,
+        control: usize,
+        statement_ended: bool,
+    }
+    let new_level = || Level {
+        operators: 0,
+        control: 0,
+        statement_ended: false,
+    };
+    let mut levels = vec![new_level()];
+    let mut depth = 0usize;
+    for (l, tok, r) in tokens {
+        let level = levels
+            .last_mut()
+            .expect("the outermost level is never popped");
+        if level.statement_ended && *tok != Tok::Else {
+            depth -= level.control;
+            level.control = 0;
+        }
+        level.statement_ended = false;
+        match tok {
+            Tok::LParen | Tok::LBracket | Tok::LBrace => {
+                levels.push(new_level());
+                depth += 1;
+            }
+            Tok::RParen | Tok::RBracket | Tok::RBrace => {
+                if levels.len() > 1 {
+                    let closed = levels.pop().expect("checked above");
+                    depth -= 1 + closed.operators + closed.control;
+                }
+                if *tok == Tok::RBrace {
+                    if let Some(level) = levels.last_mut() {
+                        level.statement_ended = true;
+                    }
+                }
+            }
+            Tok::Comma | Tok::Colon | Tok::Semi => {
+                depth -= level.operators;
+                level.operators = 0;
+                level.statement_ended = *tok == Tok::Semi;
+            }
+            Tok::If | Tok::For | Tok::While | Tok::Else => {
+                level.control += 1;
+                depth += 1;
+            }
+            Tok::Plus
+            | Tok::Minus
+            | Tok::Times
+            | Tok::Divide
+            | Tok::Modulo
+            | Tok::IntDivide
+            | Tok::LeftDivide
+            | Tok::EltTimes
+            | Tok::EltDivide
+            | Tok::Hat
+            | Tok::EltHat
+            | Tok::Transpose
+            | Tok::Bang
+            | Tok::And
+            | Tok::Or
+            | Tok::Lt
+            | Tok::Gt
+            | Tok::Le
+            | Tok::Ge
+            | Tok::EqEq
+            | Tok::NotEq
+            | Tok::Question => {
+                level.operators += 1;
+                depth += 1;
+            }
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return Some(ast::Span::new(*l, *r));
+        }
+    }
+    None
 }
 
 /// Keeps one syntax error per statement: an error is dropped when no `;`,
