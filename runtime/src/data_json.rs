@@ -139,6 +139,12 @@ pub fn read_data_json(text: &str) -> Result<DataFile, DataFileError> {
         loop {
             parser.skip_whitespace();
             let key_offset = parser.pos;
+            if parser.peek() == Some(b'}') && !file.variables.is_empty() {
+                return Err(parser.syntax(
+                    key_offset,
+                    "JSON allows no comma after the last variable; remove the `,` before this `}`",
+                ));
+            }
             if parser.peek() != Some(b'"') {
                 return Err(parser.syntax(key_offset, "expected a variable name in double quotes"));
             }
@@ -249,6 +255,13 @@ impl Parser<'_> {
                     return Ok(JsonValue::Array(items));
                 }
                 loop {
+                    self.skip_whitespace();
+                    if self.peek() == Some(b']') && !items.is_empty() {
+                        return Err(self.syntax(
+                            self.pos,
+                            "JSON allows no comma after the last array element; remove the `,` before this `]`",
+                        ));
+                    }
                     items.push(self.value(depth + 1)?);
                     self.skip_whitespace();
                     match self.peek() {
