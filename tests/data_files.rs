@@ -373,10 +373,7 @@ fn odd_input_never_panics() {
         r#"{"N": 2, "v": [[[[[[[[[]]]]]]]]], "m": [[1, 2], [3, 4], [5, 6]]}"#,
     ] {
         let (rendered, checked) = check("m.cmod", &model, "data.json", Some(data));
-        assert!(
-            checked.map_or(true, |c| c.has_errors()),
-            "{data}: {rendered}"
-        );
+        assert!(checked.is_none_or(|c| c.has_errors()), "{data}: {rendered}");
     }
     let deep = format!("{{\"N\": {}1{}}}", "[".repeat(10_000), "]".repeat(10_000));
     let (rendered, _) = check("m.cmod", &model, "data.json", Some(&deep));

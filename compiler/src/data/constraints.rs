@@ -75,7 +75,7 @@ pub(super) fn check(kind: TypeKind, dims: &[usize], values: &[f64]) -> Result<()
                         ));
                     }
                 }
-                if !(at(j, j) > 0.0) {
+                if at(j, j).is_nan() || at(j, j) <= 0.0 {
                     return Err(format!(
                         "diagonal element [{0}, {0}] is {1}, not positive",
                         j + 1,
@@ -149,7 +149,7 @@ fn simplex(values: &[f64], what: &str) -> Result<(), String> {
 
 fn ordered(values: &[f64]) -> Result<(), String> {
     for i in 1..values.len() {
-        if !(values[i] > values[i - 1]) {
+        if values[i].is_nan() || values[i - 1].is_nan() || values[i] <= values[i - 1] {
             return Err(format!(
                 "element [{}] ({}) is not greater than element [{}] ({})",
                 i + 1,
@@ -189,7 +189,7 @@ fn positive_definite(n: usize, at: &dyn Fn(usize, usize) -> f64) -> Result<(), S
         for k in 0..j {
             d -= l[j * n + k] * l[j * n + k];
         }
-        if !(d > 0.0) || !d.is_finite() {
+        if d.is_nan() || d <= 0.0 || !d.is_finite() {
             return Err("it is not positive definite".into());
         }
         let d = d.sqrt();

@@ -14,6 +14,9 @@
 //! Each variable gets at most one error (its first problem), and a variable
 //! whose size depends on a bad variable is skipped rather than reported again.
 
+// An error is built at most once per variable, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 mod constraints;
 mod error;
 mod eval;
