@@ -379,3 +379,87 @@ fn odd_input_never_panics() {
     let (rendered, _) = check("m.cmod", &model, "data.json", Some(&deep));
     assert!(rendered.contains("E412"), "{rendered}");
 }
+
+#[test]
+fn huge_declared_sizes_with_empty_data_do_not_overflow() {
+    let model = format!(
+        "data {{ int N; array[0] matrix[N, N] a; array[0] cov_matrix[N] c; int s; }} {FIT}"
+    );
+    let data = r#"{"N": 4611686018427387904, "a": [], "c": [], "s": 1}"#;
+    let env = good(&model, data);
+    assert!(env.get("a").unwrap().values.is_empty());
+    let model = format!("data {{ int N; array[0] matrix[N, N] a; array[size(a)] real b; }} {FIT}");
+    good(&model, r#"{"N": 4611686018427387904, "a": [], "b": []}"#);
+}
+
+#[test]
+fn size_expressions_evaluate_like_stan() {
+    let model = format!(
+        "data {{ int N; matrix[N, N + 1] X; row_vector[3] r; array[2, 3] int k; array[3] int m;
+           array[rows(X)] real a; array[cols(X)] real b; array[num_elements(k)] real c;
+           array[min(N, 1)] real d; array[max(m)] real e; array[(N + 4) % 3] real f;
+           array[-(-N) * 2 %/% 4] real g; array[cols(r) - rows(r)] real h; array[size(k)] real i; }} {FIT}"
+    );
+    let data = r#"{"N": 2, "X": [[1, 2, 3], [4, 5, 6]], "r": [1, 2, 3], "k": [[1, 2, 3], [1, 1, 4]], "m": [1, 1, 4],
+        "a": [1, 2], "b": [1, 2, 3], "c": [1, 2, 3, 4, 5, 6], "d": [1], "e": [1, 2, 3, 4],
+        "f": [], "g": [1], "h": [1, 2], "i": [1, 2]}"#;
+    let env = good(&model, data);
+    assert_eq!(
+        env.get("k").unwrap().values,
+        DataValues::Int(vec![1, 2, 3, 1, 1, 4])
+    );
+    assert_eq!(reals(&env, "X"), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+}
+
+#[test]
+fn mutated_data_files_never_panic() {
+    let model = std::fs::read_to_string(data_dir().join("models/sizes.cmod")).unwrap();
+    let good_text = r#"{"N": 7, "M": 3, "counts": [2, 1, 4], "lo": 0, "hi": 10, "gaps": [1, 2, 3, 4],
+        "groups": [[1, 2, 3, 4], [5, 6, 7, 8]], "x": [0, 2, 3, 10], "pairs": [[1, 2, 3], [4, 5, 6]]}"#;
+    let pieces: &[&str] = &[
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "-",
+        "0",
+        "9",
+        "\"",
+        "1e999",
+        "\"NaN\"",
+        "99999999999999999999",
+        " ",
+        ":",
+        ".",
+    ];
+    let mut state: u64 = 0x2545F4914F6CDD1D;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..3000 {
+        let mut text = good_text.to_string();
+        for _ in 0..(1 + next() % 3) {
+            let at = (next() as usize) % text.len();
+            let at = (0..=at)
+                .rev()
+                .find(|&i| text.is_char_boundary(i))
+                .unwrap_or(0);
+            match next() % 3 {
+                0 => text.insert_str(at, pieces[(next() as usize) % pieces.len()]),
+                1 => {
+                    let end = (at + 1 + (next() as usize) % 4).min(text.len());
+                    text.replace_range(at..end, "");
+                }
+                _ => text.replace_range(
+                    at..(at + 1).min(text.len()),
+                    pieces[(next() as usize) % pieces.len()],
+                ),
+            }
+        }
+        let _ = check("sizes.cmod", &model, "data.json", Some(&text));
+    }
+}

@@ -164,7 +164,7 @@ impl Scope<'_> {
                 let var = whole_var(arg)?;
                 match var.array_dims.first() {
                     Some(&n) => count(n),
-                    None => count(var.elem_dims.iter().product()),
+                    None => count(super::saturating_product(&var.elem_dims)),
                 }
             }
             ("num_elements", [arg]) => {

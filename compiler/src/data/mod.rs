@@ -98,7 +98,7 @@ pub struct DataVar {
 impl DataVar {
     /// Number of values in one array element.
     pub fn elem_len(&self) -> usize {
-        self.elem_dims.iter().product()
+        saturating_product(&self.elem_dims)
     }
     fn scalar(&self, flat: usize) -> Num {
         match &self.values {
@@ -509,7 +509,7 @@ impl Checker<'_> {
         // Constrained types, one array element at a time.
         if ty.kind.is_constrained() {
             if let DataValues::Real(v) = &values {
-                let elem_len: usize = elem_dims.iter().product();
+                let elem_len = saturating_product(&elem_dims);
                 if elem_len > 0 {
                     for (k, element) in v.chunks(elem_len).enumerate() {
                         if let Err(problem) = constraints::check(ty.kind, &elem_dims, element) {
@@ -660,8 +660,13 @@ fn indexed_name(name: &str, path: &[usize]) -> String {
     }
 }
 
+/// The product of sizes, saturating: a huge declared size with a zero beside it must not overflow.
+pub(super) fn saturating_product(dims: &[usize]) -> usize {
+    dims.iter().fold(1usize, |acc, &d| acc.saturating_mul(d))
+}
+
 fn to_column_major<T: Copy>(row_major: &[T], rows: usize, cols: usize) -> Vec<T> {
-    let elem_len = rows * cols;
+    let elem_len = rows.saturating_mul(cols);
     if elem_len == 0 {
         return row_major.to_vec();
     }
