@@ -100,8 +100,9 @@ impl Scope<'_> {
             ExprKind::Var(name) => {
                 let var = self.var(name, span)?;
                 if !var.array_dims.is_empty() || !var.elem_dims.is_empty() {
-                    return Err(EvalError::Failed(
-                        format!("`{name}` is not a single number"),
+                    // Stan allows container bounds (`vector<lower=L>[N]`); cmod checks scalar ones only.
+                    return Err(unsupported(
+                        &format!("a bound or size that is a whole container (`{name}`)"),
                         span,
                     ));
                 }
