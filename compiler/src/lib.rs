@@ -1,6 +1,7 @@
 //! cmod's compiler: Stan source text in, a checked program (and later native code) out. Does no IO.
 
 pub mod check;
+pub mod data;
 pub mod diagnostics;
 pub mod dump;
 pub mod syntax;

@@ -11,6 +11,7 @@
 pub mod chain_rng;
 pub mod chain_runner;
 pub mod config;
+pub mod data_json;
 pub mod diagnostics;
 pub mod draws;
 pub mod hamiltonian;
