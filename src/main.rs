@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Check a model: print every error and warning. Exits 1 when there are errors.
     Check(commands::check::CheckArgs),
+    /// Print the log density and its gradient at a point, as JSON.
+    LogProb(commands::log_prob::LogProbArgs),
     /// Print the posterior summary of Stan CSV files written by cmod or CmdStan.
     Summary {
         /// One CSV file per chain.
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => commands::check::run(&args),
+        Command::LogProb(args) => commands::log_prob::run(&args),
         Command::Summary { files } => commands::summary::run(&files),
     }
 }

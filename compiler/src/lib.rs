@@ -1,9 +1,13 @@
-//! cmod's compiler: Stan source text in, a checked program (and later native code) out. Does no IO.
+//! cmod's compiler: Stan source text in, a checked program and native code out. Does no IO.
 
+pub mod ad;
 pub mod check;
+pub mod codegen;
+pub mod compiled;
 pub mod data;
 pub mod diagnostics;
 pub mod dump;
+pub mod ir;
 pub mod syntax;
 
 use diagnostics::Diagnostic;

@@ -1,6 +1,8 @@
 //! One module per `cmod` subcommand; each reads its inputs, calls the library crates, and prints.
 
 pub mod check;
+pub mod data;
+pub mod log_prob;
 pub mod summary;
 
 use std::io::IsTerminal;

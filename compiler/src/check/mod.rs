@@ -12,6 +12,7 @@ pub mod typed;
 mod warnings;
 
 pub use error::CheckError;
+pub(crate) use stmt::lvalue_root as root_var;
 pub use typed::{
     Activity, CallTarget, DeclaredBounds, ExprInfo, FunId, FunInfo, TypedProgram, VarId, VarInfo,
     VarOrigin,

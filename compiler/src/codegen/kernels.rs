@@ -1,0 +1,541 @@
+//! The runtime side of generated code: the `Ctx` it receives, and every `extern "C"` kernel it calls, registered by name.
+
+use crate::ir::ScalarFn;
+use cranelift_codegen::ir::{types, AbiParam, Signature};
+use cranelift_jit::JITModule;
+use cranelift_module::Module;
+use std::cell::RefCell;
+use std::fmt::Write;
+use stdlib::distributions::{self as dist, RealArg};
+
+/// What generated code receives: the arenas, and the host state kernels use.
+/// Field offsets are part of the code generator's contract (see the consts).
+#[repr(C)]
+pub struct Ctx {
+    pub vals: *mut f64,
+    pub ints: *mut i64,
+    pub adj: *mut f64,
+    pub theta: *const f64,
+    pub grad: *mut f64,
+    pub out: *mut f64,
+    pub host: *mut Host,
+    /// The offending value of a failed check (an index, a divisor).
+    pub err_value: i64,
+}
+
+impl Ctx {
+    pub const VALS: i32 = 0;
+    pub const INTS: i32 = 8;
+    pub const ADJ: i32 = 16;
+    pub const THETA: i32 = 24;
+    pub const GRAD: i32 = 32;
+    pub const OUT: i32 = 40;
+    pub const ERR_VALUE: i32 = 56;
+}
+
+/// Host state behind `Ctx::host`: the AD tape, text buffers, the RNG.
+#[derive(Default)]
+pub struct Host {
+    pub tape_reals: Vec<f64>,
+    pub tape_ints: Vec<i64>,
+    /// The message of the last failing kernel.
+    pub detail: String,
+    pub reject: String,
+    pub print: String,
+    /// Lengths of the adjoint arena and of the gradient, for zeroing.
+    pub n_adj: usize,
+    pub n_grad: usize,
+    /// The random number generator of the current `generate` call.
+    pub rng: Option<*mut (dyn rand::Rng + 'static)>,
+    /// Lines printed by `print` (written to stderr by the caller).
+    pub printed: Vec<String>,
+}
+
+/// One argument as generated code passes it: a pointer or value, and a length.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct KArgRepr {
+    pub a: u64,
+    pub len: u64,
+    pub _pad: u64,
+}
+
+// ---------------------------------------------------------------- scalar functions
+
+macro_rules! scalar1 {
+    ($($name:ident => $body:expr;)*) => {
+        $( extern "C" fn $name(x: f64) -> f64 { let f: fn(f64) -> f64 = $body; f(x) } )*
+    };
+}
+macro_rules! scalar2 {
+    ($($name:ident => $body:expr;)*) => {
+        $( extern "C" fn $name(x: f64, y: f64) -> f64 { let f: fn(f64, f64) -> f64 = $body; f(x, y) } )*
+    };
+}
+
+use stdlib::math as m;
+
+scalar1! {
+    cmod_exp => f64::exp;
+    cmod_log => f64::ln;
+    cmod_round => f64::round;
+    cmod_log1p => f64::ln_1p;
+    cmod_expm1 => f64::exp_m1;
+    cmod_log1p_exp => m::log1p_exp;
+    cmod_log1m_exp => m::log1m_exp;
+    cmod_inv_logit => m::inv_logit;
+    cmod_log_inv_logit => m::log_inv_logit;
+    cmod_log1m_inv_logit => m::log1m_inv_logit;
+    cmod_logit => m::logit;
+    cmod_lgamma => m::lgamma;
+    cmod_digamma => m::digamma;
+    cmod_trigamma => m::trigamma;
+    cmod_tgamma => m::tgamma;
+    cmod_erf => m::erf;
+    cmod_erfc => m::erfc;
+    cmod_phi => m::phi;
+    cmod_inv_phi => m::inv_phi;
+    cmod_sin => f64::sin;
+    cmod_cos => f64::cos;
+    cmod_tan => f64::tan;
+    cmod_asin => f64::asin;
+    cmod_acos => f64::acos;
+    cmod_atan => f64::atan;
+    cmod_sinh => f64::sinh;
+    cmod_cosh => f64::cosh;
+    cmod_tanh => f64::tanh;
+    cmod_asinh => f64::asinh;
+    cmod_acosh => f64::acosh;
+    cmod_atanh => f64::atanh;
+    cmod_cbrt => f64::cbrt;
+    cmod_log2 => f64::log2;
+    cmod_log10 => f64::log10;
+    cmod_exp2 => f64::exp2;
+    cmod_inv_cloglog => m::inv_cloglog;
+    cmod_sign => |x| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 };
+    cmod_sqrt => f64::sqrt;
+    cmod_fabs => f64::abs;
+    cmod_floor => f64::floor;
+    cmod_ceil => f64::ceil;
+    cmod_trunc => f64::trunc;
+}
+
+scalar2! {
+    cmod_pow => f64::powf;
+    cmod_fmin => |a, b| if a.is_nan() { b } else if b.is_nan() { a } else { a.min(b) };
+    cmod_fmax => |a, b| if a.is_nan() { b } else if b.is_nan() { a } else { a.max(b) };
+    cmod_hypot => f64::hypot;
+    cmod_atan2 => f64::atan2;
+    cmod_log_sum_exp2 => m::log_sum_exp;
+    cmod_log_diff_exp => m::log_diff_exp;
+    cmod_lbeta => m::lbeta;
+    cmod_lchoose => m::lchoose;
+    cmod_fmod => |a, b| a % b;
+    cmod_fdim => |a, b| if a > b { a - b } else { 0.0 };
+    cmod_lbeta_da => |a, b| m::digamma(a) - m::digamma(a + b);
+}
+
+/// The symbol implementing a scalar function.
+pub fn scalar_symbol(f: ScalarFn) -> &'static str {
+    use ScalarFn::*;
+    match f {
+        Exp => "cmod_exp",
+        Log => "cmod_log",
+        Sqrt => "cmod_sqrt",
+        Abs => "cmod_fabs",
+        Floor => "cmod_floor",
+        Ceil => "cmod_ceil",
+        Round => "cmod_round",
+        Trunc => "cmod_trunc",
+        Log1p => "cmod_log1p",
+        Expm1 => "cmod_expm1",
+        Log1pExp => "cmod_log1p_exp",
+        Log1mExp => "cmod_log1m_exp",
+        InvLogit => "cmod_inv_logit",
+        LogInvLogit => "cmod_log_inv_logit",
+        Log1mInvLogit => "cmod_log1m_inv_logit",
+        Logit => "cmod_logit",
+        Lgamma => "cmod_lgamma",
+        Digamma => "cmod_digamma",
+        Trigamma => "cmod_trigamma",
+        Tgamma => "cmod_tgamma",
+        Erf => "cmod_erf",
+        Erfc => "cmod_erfc",
+        Phi => "cmod_phi",
+        InvPhi => "cmod_inv_phi",
+        Sin => "cmod_sin",
+        Cos => "cmod_cos",
+        Tan => "cmod_tan",
+        Asin => "cmod_asin",
+        Acos => "cmod_acos",
+        Atan => "cmod_atan",
+        Sinh => "cmod_sinh",
+        Cosh => "cmod_cosh",
+        Tanh => "cmod_tanh",
+        Asinh => "cmod_asinh",
+        Acosh => "cmod_acosh",
+        Atanh => "cmod_atanh",
+        Cbrt => "cmod_cbrt",
+        Log2 => "cmod_log2",
+        Log10 => "cmod_log10",
+        Exp2 => "cmod_exp2",
+        InvCloglog => "cmod_inv_cloglog",
+        Sign => "cmod_sign",
+        Pow => "cmod_pow",
+        Fmin => "cmod_fmin",
+        Fmax => "cmod_fmax",
+        Hypot => "cmod_hypot",
+        Atan2 => "cmod_atan2",
+        LogSumExp2 => "cmod_log_sum_exp2",
+        LogDiffExp => "cmod_log_diff_exp",
+        Lbeta => "cmod_lbeta",
+        Lchoose => "cmod_lchoose",
+        Fmod => "cmod_fmod",
+        Fdim => "cmod_fdim",
+        LbetaDA => "cmod_lbeta_da",
+    }
+}
+
+// ---------------------------------------------------------------- tape, printing, adjoints
+
+extern "C" fn cmod_tape_push_real(ctx: *mut Ctx, v: f64) {
+    // SAFETY: generated code passes the Ctx it was called with, whose host is live.
+    unsafe { (*(*ctx).host).tape_reals.push(v) }
+}
+extern "C" fn cmod_tape_pop_real(ctx: *mut Ctx) -> f64 {
+    unsafe { (*(*ctx).host).tape_reals.pop().unwrap_or(f64::NAN) }
+}
+extern "C" fn cmod_tape_push_int(ctx: *mut Ctx, v: i64) {
+    unsafe { (*(*ctx).host).tape_ints.push(v) }
+}
+extern "C" fn cmod_tape_pop_int(ctx: *mut Ctx) -> i64 {
+    unsafe { (*(*ctx).host).tape_ints.pop().unwrap_or(0) }
+}
+
+unsafe fn print_sink<'a>(ctx: *mut Ctx, mode: i64) -> &'a mut String {
+    let host = &mut *(*ctx).host;
+    if mode == 1 {
+        &mut host.reject
+    } else {
+        &mut host.print
+    }
+}
+extern "C" fn cmod_print_text(ctx: *mut Ctx, mode: i64, ptr: i64, len: i64) {
+    // SAFETY: ptr/len describe a leaked &'static str baked into the code.
+    unsafe {
+        let bytes = std::slice::from_raw_parts(ptr as *const u8, len as usize);
+        print_sink(ctx, mode).push_str(std::str::from_utf8_unchecked(bytes));
+    }
+}
+extern "C" fn cmod_print_real(ctx: *mut Ctx, mode: i64, v: f64) {
+    unsafe {
+        let _ = write!(print_sink(ctx, mode), "{v}");
+    }
+}
+extern "C" fn cmod_print_int(ctx: *mut Ctx, mode: i64, v: i64) {
+    unsafe {
+        let _ = write!(print_sink(ctx, mode), "{v}");
+    }
+}
+extern "C" fn cmod_print_flush(ctx: *mut Ctx) {
+    unsafe {
+        let host = &mut *(*ctx).host;
+        let line = std::mem::take(&mut host.print);
+        host.printed.push(line);
+    }
+}
+
+extern "C" fn cmod_zero_adjoints(ctx: *mut Ctx, _args: *const KArgRepr, _n: i64) -> i32 {
+    unsafe {
+        let c = &*ctx;
+        let host = &*c.host;
+        std::slice::from_raw_parts_mut(c.adj, host.n_adj).fill(0.0);
+        std::slice::from_raw_parts_mut(c.grad, host.n_grad).fill(0.0);
+    }
+    0
+}
+
+// ---------------------------------------------------------------- densities
+
+thread_local! {
+    /// Partials buffers for densities, reused between calls.
+    static SCRATCH: RefCell<Vec<Vec<f64>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The shape of a density kernel's arguments: `n_ints` int arguments, then `n_reals` reals.
+type DensityFn = fn(&[&[i64]], &mut Vec<RealArg<'_>>, bool) -> Result<f64, dist::DomainError>;
+
+/// Runs a density kernel in the calling convention of `density_call` in the lowering:
+/// `[out, mode, propto, seed, ints..., (values, adjoints)...]`.
+unsafe fn run_density(
+    ctx: *mut Ctx,
+    args: *const KArgRepr,
+    n: i64,
+    n_ints: usize,
+    f: DensityFn,
+) -> i32 {
+    let args = std::slice::from_raw_parts(args, n as usize);
+    let out = args[0].a as *mut f64;
+    let mode = args[1].a as i64;
+    let propto = args[2].a != 0;
+    let seed = f64::from_bits(args[3].a);
+    let ints: Vec<&[i64]> = (0..n_ints)
+        .map(|i| {
+            let a = args[4 + i];
+            if a.len == 0 {
+                &[][..]
+            } else {
+                std::slice::from_raw_parts(a.a as *const i64, a.len as usize)
+            }
+        })
+        .collect();
+    let real_args = &args[4 + n_ints..];
+    let n_reals = real_args.len() / 2;
+    let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    while scratch.len() < n_reals {
+        scratch.push(Vec::new());
+    }
+    let mut adjoints: Vec<Option<&mut [f64]>> = Vec::with_capacity(n_reals);
+    for i in 0..n_reals {
+        let (vals, adj) = (real_args[2 * i], real_args[2 * i + 1]);
+        scratch[i].clear();
+        scratch[i].resize(vals.len as usize, 0.0);
+        adjoints.push(if adj.a == 0 {
+            None
+        } else {
+            Some(std::slice::from_raw_parts_mut(
+                adj.a as *mut f64,
+                adj.len as usize,
+            ))
+        });
+    }
+    let result = {
+        let mut reals: Vec<RealArg> = Vec::with_capacity(n_reals);
+        for (i, buf) in scratch.iter_mut().enumerate().take(n_reals) {
+            let vals = real_args[2 * i];
+            let values = if vals.len == 0 {
+                &[][..]
+            } else {
+                std::slice::from_raw_parts(vals.a as *const f64, vals.len as usize)
+            };
+            let partials = if adjoints[i].is_some() {
+                Some(&mut buf[..])
+            } else {
+                None
+            };
+            reals.push(RealArg { values, partials });
+        }
+        f(&ints, &mut reals, propto)
+    };
+    let status = match result {
+        Ok(v) => {
+            if mode == 0 {
+                *out = v;
+            } else {
+                for (i, adj) in adjoints.iter_mut().enumerate() {
+                    if let Some(adj) = adj {
+                        for (a, p) in adj.iter_mut().zip(&scratch[i]) {
+                            *a += seed * p;
+                        }
+                    }
+                }
+            }
+            0
+        }
+        Err(e) => {
+            (*(*ctx).host).detail = e.message;
+            1
+        }
+    };
+    SCRATCH.with(|s| *s.borrow_mut() = scratch);
+    status
+}
+
+macro_rules! densities {
+    ($( $symbol:ident, $stan:literal, $ints:literal, |$i:ident, $r:ident, $p:ident| $call:expr; )*) => {
+        $(
+            extern "C" fn $symbol(ctx: *mut Ctx, args: *const KArgRepr, n: i64) -> i32 {
+                fn adapter($i: &[&[i64]], $r: &mut Vec<RealArg<'_>>, $p: bool) -> Result<f64, dist::DomainError> {
+                    let _ = &$i;
+                    $call
+                }
+                // SAFETY: generated code passes an argument array laid out by `density_call`.
+                unsafe { run_density(ctx, args, n, $ints, adapter) }
+            }
+        )*
+        /// The kernel symbol of a density function, by its Stan name.
+        pub fn density_kernel(name: &str) -> Option<&'static str> {
+            match name {
+                $( $stan => Some(stringify!($symbol)), )*
+                _ => None,
+            }
+        }
+        fn density_symbols() -> Vec<(&'static str, *const u8)> {
+            vec![ $( (stringify!($symbol), $symbol as *const u8), )* ]
+        }
+    };
+}
+
+fn take<'a>(r: &mut Vec<RealArg<'a>>) -> RealArg<'a> {
+    if r.is_empty() {
+        RealArg {
+            values: &[],
+            partials: None,
+        }
+    } else {
+        r.remove(0)
+    }
+}
+
+densities! {
+    cmod_normal_lpdf, "normal_lpdf", 0, |i, r, p| dist::normal_lpdf(take(r), take(r), take(r), p);
+    cmod_std_normal_lpdf, "std_normal_lpdf", 0, |i, r, p| dist::std_normal_lpdf(take(r), p);
+    cmod_student_t_lpdf, "student_t_lpdf", 0, |i, r, p| dist::student_t_lpdf(take(r), take(r), take(r), take(r), p);
+    cmod_cauchy_lpdf, "cauchy_lpdf", 0, |i, r, p| dist::cauchy_lpdf(take(r), take(r), take(r), p);
+    cmod_double_exponential_lpdf, "double_exponential_lpdf", 0, |i, r, p| dist::double_exponential_lpdf(take(r), take(r), take(r), p);
+    cmod_logistic_lpdf, "logistic_lpdf", 0, |i, r, p| dist::logistic_lpdf(take(r), take(r), take(r), p);
+    cmod_gumbel_lpdf, "gumbel_lpdf", 0, |i, r, p| dist::gumbel_lpdf(take(r), take(r), take(r), p);
+    cmod_skew_normal_lpdf, "skew_normal_lpdf", 0, |i, r, p| dist::skew_normal_lpdf(take(r), take(r), take(r), take(r), p);
+    cmod_exp_mod_normal_lpdf, "exp_mod_normal_lpdf", 0, |i, r, p| dist::exp_mod_normal_lpdf(take(r), take(r), take(r), take(r), p);
+    cmod_lognormal_lpdf, "lognormal_lpdf", 0, |i, r, p| dist::lognormal_lpdf(take(r), take(r), take(r), p);
+    cmod_chi_square_lpdf, "chi_square_lpdf", 0, |i, r, p| dist::chi_square_lpdf(take(r), take(r), p);
+    cmod_inv_chi_square_lpdf, "inv_chi_square_lpdf", 0, |i, r, p| dist::inv_chi_square_lpdf(take(r), take(r), p);
+    cmod_scaled_inv_chi_square_lpdf, "scaled_inv_chi_square_lpdf", 0, |i, r, p| dist::scaled_inv_chi_square_lpdf(take(r), take(r), take(r), p);
+    cmod_exponential_lpdf, "exponential_lpdf", 0, |i, r, p| dist::exponential_lpdf(take(r), take(r), p);
+    cmod_gamma_lpdf, "gamma_lpdf", 0, |i, r, p| dist::gamma_lpdf(take(r), take(r), take(r), p);
+    cmod_inv_gamma_lpdf, "inv_gamma_lpdf", 0, |i, r, p| dist::inv_gamma_lpdf(take(r), take(r), take(r), p);
+    cmod_weibull_lpdf, "weibull_lpdf", 0, |i, r, p| dist::weibull_lpdf(take(r), take(r), take(r), p);
+    cmod_frechet_lpdf, "frechet_lpdf", 0, |i, r, p| dist::frechet_lpdf(take(r), take(r), take(r), p);
+    cmod_rayleigh_lpdf, "rayleigh_lpdf", 0, |i, r, p| dist::rayleigh_lpdf(take(r), take(r), p);
+    cmod_pareto_lpdf, "pareto_lpdf", 0, |i, r, p| dist::pareto_lpdf(take(r), take(r), take(r), p);
+    cmod_pareto_type_2_lpdf, "pareto_type_2_lpdf", 0, |i, r, p| dist::pareto_type_2_lpdf(take(r), take(r), take(r), take(r), p);
+    cmod_beta_lpdf, "beta_lpdf", 0, |i, r, p| dist::beta_lpdf(take(r), take(r), take(r), p);
+    cmod_beta_proportion_lpdf, "beta_proportion_lpdf", 0, |i, r, p| dist::beta_proportion_lpdf(take(r), take(r), take(r), p);
+    cmod_von_mises_lpdf, "von_mises_lpdf", 0, |i, r, p| dist::von_mises_lpdf(take(r), take(r), take(r), p);
+    cmod_uniform_lpdf, "uniform_lpdf", 0, |i, r, p| dist::uniform_lpdf(take(r), take(r), take(r), p);
+    cmod_bernoulli_lpmf, "bernoulli_lpmf", 1, |i, r, p| dist::bernoulli_lpmf(i[0], take(r), p);
+    cmod_bernoulli_logit_lpmf, "bernoulli_logit_lpmf", 1, |i, r, p| dist::bernoulli_logit_lpmf(i[0], take(r), p);
+    cmod_binomial_lpmf, "binomial_lpmf", 2, |i, r, p| dist::binomial_lpmf(i[0], i[1], take(r), p);
+    cmod_binomial_logit_lpmf, "binomial_logit_lpmf", 2, |i, r, p| dist::binomial_logit_lpmf(i[0], i[1], take(r), p);
+    cmod_beta_binomial_lpmf, "beta_binomial_lpmf", 2, |i, r, p| dist::beta_binomial_lpmf(i[0], i[1], take(r), take(r), p);
+    cmod_poisson_lpmf, "poisson_lpmf", 1, |i, r, p| dist::poisson_lpmf(i[0], take(r), p);
+    cmod_poisson_log_lpmf, "poisson_log_lpmf", 1, |i, r, p| dist::poisson_log_lpmf(i[0], take(r), p);
+    cmod_neg_binomial_lpmf, "neg_binomial_lpmf", 1, |i, r, p| dist::neg_binomial_lpmf(i[0], take(r), take(r), p);
+    cmod_neg_binomial_2_lpmf, "neg_binomial_2_lpmf", 1, |i, r, p| dist::neg_binomial_2_lpmf(i[0], take(r), take(r), p);
+    cmod_neg_binomial_2_log_lpmf, "neg_binomial_2_log_lpmf", 1, |i, r, p| dist::neg_binomial_2_log_lpmf(i[0], take(r), take(r), p);
+}
+
+// ---------------------------------------------------------------- registration
+
+/// Every kernel generated code may call, by symbol name.
+pub fn symbols() -> Vec<(&'static str, *const u8)> {
+    let mut s: Vec<(&'static str, *const u8)> = vec![
+        ("cmod_exp", cmod_exp as *const u8),
+        ("cmod_log", cmod_log as *const u8),
+        ("cmod_round", cmod_round as *const u8),
+        ("cmod_log1p", cmod_log1p as *const u8),
+        ("cmod_expm1", cmod_expm1 as *const u8),
+        ("cmod_log1p_exp", cmod_log1p_exp as *const u8),
+        ("cmod_log1m_exp", cmod_log1m_exp as *const u8),
+        ("cmod_inv_logit", cmod_inv_logit as *const u8),
+        ("cmod_log_inv_logit", cmod_log_inv_logit as *const u8),
+        ("cmod_log1m_inv_logit", cmod_log1m_inv_logit as *const u8),
+        ("cmod_logit", cmod_logit as *const u8),
+        ("cmod_lgamma", cmod_lgamma as *const u8),
+        ("cmod_digamma", cmod_digamma as *const u8),
+        ("cmod_trigamma", cmod_trigamma as *const u8),
+        ("cmod_tgamma", cmod_tgamma as *const u8),
+        ("cmod_erf", cmod_erf as *const u8),
+        ("cmod_erfc", cmod_erfc as *const u8),
+        ("cmod_phi", cmod_phi as *const u8),
+        ("cmod_inv_phi", cmod_inv_phi as *const u8),
+        ("cmod_sin", cmod_sin as *const u8),
+        ("cmod_cos", cmod_cos as *const u8),
+        ("cmod_tan", cmod_tan as *const u8),
+        ("cmod_asin", cmod_asin as *const u8),
+        ("cmod_acos", cmod_acos as *const u8),
+        ("cmod_atan", cmod_atan as *const u8),
+        ("cmod_sinh", cmod_sinh as *const u8),
+        ("cmod_cosh", cmod_cosh as *const u8),
+        ("cmod_tanh", cmod_tanh as *const u8),
+        ("cmod_asinh", cmod_asinh as *const u8),
+        ("cmod_acosh", cmod_acosh as *const u8),
+        ("cmod_atanh", cmod_atanh as *const u8),
+        ("cmod_cbrt", cmod_cbrt as *const u8),
+        ("cmod_log2", cmod_log2 as *const u8),
+        ("cmod_log10", cmod_log10 as *const u8),
+        ("cmod_exp2", cmod_exp2 as *const u8),
+        ("cmod_inv_cloglog", cmod_inv_cloglog as *const u8),
+        ("cmod_sign", cmod_sign as *const u8),
+        ("cmod_sqrt", cmod_sqrt as *const u8),
+        ("cmod_fabs", cmod_fabs as *const u8),
+        ("cmod_floor", cmod_floor as *const u8),
+        ("cmod_ceil", cmod_ceil as *const u8),
+        ("cmod_trunc", cmod_trunc as *const u8),
+        ("cmod_pow", cmod_pow as *const u8),
+        ("cmod_fmin", cmod_fmin as *const u8),
+        ("cmod_fmax", cmod_fmax as *const u8),
+        ("cmod_hypot", cmod_hypot as *const u8),
+        ("cmod_atan2", cmod_atan2 as *const u8),
+        ("cmod_log_sum_exp2", cmod_log_sum_exp2 as *const u8),
+        ("cmod_log_diff_exp", cmod_log_diff_exp as *const u8),
+        ("cmod_lbeta", cmod_lbeta as *const u8),
+        ("cmod_lchoose", cmod_lchoose as *const u8),
+        ("cmod_fmod", cmod_fmod as *const u8),
+        ("cmod_fdim", cmod_fdim as *const u8),
+        ("cmod_lbeta_da", cmod_lbeta_da as *const u8),
+        ("cmod_tape_push_real", cmod_tape_push_real as *const u8),
+        ("cmod_tape_pop_real", cmod_tape_pop_real as *const u8),
+        ("cmod_tape_push_int", cmod_tape_push_int as *const u8),
+        ("cmod_tape_pop_int", cmod_tape_pop_int as *const u8),
+        ("cmod_print_text", cmod_print_text as *const u8),
+        ("cmod_print_real", cmod_print_real as *const u8),
+        ("cmod_print_int", cmod_print_int as *const u8),
+        ("cmod_print_flush", cmod_print_flush as *const u8),
+        ("cmod_zero_adjoints", cmod_zero_adjoints as *const u8),
+    ];
+    s.extend(density_symbols());
+    s
+}
+
+/// The Cranelift signature of a kernel symbol.
+pub fn signature_of(name: &str, jit: &JITModule) -> Signature {
+    let mut sig = jit.make_signature();
+    let p = |t| AbiParam::new(t);
+    let (params, returns): (Vec<types::Type>, Vec<types::Type>) = match name {
+        "cmod_tape_push_real" => (vec![types::I64, types::F64], vec![]),
+        "cmod_tape_push_int" => (vec![types::I64, types::I64], vec![]),
+        "cmod_tape_pop_real" => (vec![types::I64], vec![types::F64]),
+        "cmod_tape_pop_int" => (vec![types::I64], vec![types::I64]),
+        "cmod_print_text" => (vec![types::I64, types::I64, types::I64, types::I64], vec![]),
+        "cmod_print_real" => (vec![types::I64, types::I64, types::F64], vec![]),
+        "cmod_print_int" => (vec![types::I64, types::I64, types::I64], vec![]),
+        "cmod_print_flush" => (vec![types::I64], vec![]),
+        n if is_binary_scalar(n) => (vec![types::F64, types::F64], vec![types::F64]),
+        n if n.ends_with("_lpdf") || n.ends_with("_lpmf") || n == "cmod_zero_adjoints" => {
+            (vec![types::I64, types::I64, types::I64], vec![types::I32])
+        }
+        _ => (vec![types::F64], vec![types::F64]),
+    };
+    sig.params.extend(params.into_iter().map(p));
+    sig.returns.extend(returns.into_iter().map(p));
+    sig
+}
+
+fn is_binary_scalar(name: &str) -> bool {
+    matches!(
+        name,
+        "cmod_pow"
+            | "cmod_fmin"
+            | "cmod_fmax"
+            | "cmod_hypot"
+            | "cmod_atan2"
+            | "cmod_log_sum_exp2"
+            | "cmod_log_diff_exp"
+            | "cmod_lbeta"
+            | "cmod_lchoose"
+            | "cmod_fmod"
+            | "cmod_fdim"
+            | "cmod_lbeta_da"
+    )
+}

@@ -1,0 +1,313 @@
+//! The whole pipeline from checked program and data to a callable native model, and the per-chain evaluator.
+
+use crate::check::TypedProgram;
+use crate::codegen::{self, Ctx, GeneratedFn, Host, Jitted};
+use crate::diagnostics::Diagnostic;
+use crate::ir::lower::{DataValues, LowerError, Lowering, OutputVar};
+use crate::ir::Module;
+use crate::syntax::ast::{Program, Span};
+use std::sync::Arc;
+
+/// A model compiled to native code, with its data and transformed data in place.
+pub struct CompiledModel {
+    jit: Jitted,
+    pub module: Module,
+    pub outputs: Vec<OutputVar>,
+    pub n_unconstrained: usize,
+    pub n_outputs: usize,
+    /// The arenas after transformed data ran: the starting state of every evaluation.
+    init_vals: Vec<f64>,
+    init_ints: Vec<i64>,
+    log_density_fn: GeneratedFn,
+    gradient_fn: GeneratedFn,
+    generate_fn: GeneratedFn,
+    /// Seconds spent from checked program to callable code.
+    pub compile_seconds: f64,
+}
+
+/// Why compiling or evaluating failed.
+#[derive(Debug, Clone)]
+pub enum ModelError {
+    /// A problem at a place in the model source.
+    Compile(Diagnostic),
+    /// A failure while running transformed data (an error, not a rejection).
+    TransformedData(String),
+}
+
+fn internal(message: String) -> ModelError {
+    ModelError::Compile(LowerError::internal(Span::default(), message).to_diagnostic())
+}
+
+/// Compiles a checked program with its data.
+pub fn compile(
+    program: &Program,
+    typed: &TypedProgram,
+    source: &str,
+    data: &DataValues,
+) -> Result<CompiledModel, ModelError> {
+    let start = std::time::Instant::now();
+    let mut lowering = Lowering::new(program, typed, source);
+    let lower_err = |e: LowerError| ModelError::Compile(e.to_diagnostic());
+    lowering.lower_data(data).map_err(lower_err)?;
+    lowering.lower_transformed_data().map_err(lower_err)?;
+
+    // Run transformed data so its values can size what follows.
+    let td = codegen::compile(&lowering.module, &["transform_data"]).map_err(|e| internal(e.0))?;
+    let mut vals = lowering.vals_arena.clone();
+    let mut ints = lowering.ints_arena.clone();
+    run_transform_data(&td, &lowering.module, &mut vals, &mut ints)?;
+    lowering.vals_arena = vals;
+    lowering.ints_arena = ints;
+
+    lowering.lower_model().map_err(lower_err)?;
+    let active = lowering.active.clone();
+    let mut module = lowering.module.clone();
+    crate::ad::differentiate(&mut module, &active).map_err(|e| {
+        ModelError::Compile(LowerError::unsupported(Span::default(), e.message).to_diagnostic())
+    })?;
+    let jit = codegen::compile(&module, &["log_density", "gradient", "generate"])
+        .map_err(|e| internal(e.0))?;
+    let get = |name: &str| {
+        jit.functions
+            .get(name)
+            .copied()
+            .ok_or_else(|| internal(format!("no function {name}")))
+    };
+    let (log_density_fn, gradient_fn, generate_fn) =
+        (get("log_density")?, get("gradient")?, get("generate")?);
+    let mut init_vals = lowering.vals_arena.clone();
+    init_vals.resize(module.layout.vals_len, 0.0);
+    let mut init_ints = lowering.ints_arena.clone();
+    init_ints.resize(module.layout.ints_len, 0);
+    Ok(CompiledModel {
+        jit,
+        outputs: lowering.outputs.clone(),
+        n_unconstrained: lowering.n_unconstrained,
+        n_outputs: lowering.n_outputs,
+        module,
+        init_vals,
+        init_ints,
+        log_density_fn,
+        gradient_fn,
+        generate_fn,
+        compile_seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+fn run_transform_data(
+    td: &Jitted,
+    module: &Module,
+    vals: &mut Vec<f64>,
+    ints: &mut Vec<i64>,
+) -> Result<(), ModelError> {
+    let f = td
+        .functions
+        .get("transform_data")
+        .copied()
+        .ok_or_else(|| internal("no transform_data".into()))?;
+    let mut host = Host::default();
+    let mut adj = vec![0.0; vals.len()];
+    let mut empty = vec![0.0; 1];
+    let mut ctx = Ctx {
+        vals: vals.as_mut_ptr(),
+        ints: ints.as_mut_ptr(),
+        adj: adj.as_mut_ptr(),
+        theta: empty.as_ptr(),
+        grad: empty.as_mut_ptr(),
+        out: empty.as_mut_ptr(),
+        host: &mut host,
+        err_value: 0,
+    };
+    // SAFETY: the arenas have the sizes the layout of this module gives.
+    let status = unsafe { f(&mut ctx) };
+    print_lines(&mut host);
+    if status != 0 {
+        return Err(ModelError::TransformedData(failure_message(
+            module,
+            status,
+            ctx.err_value,
+            &host,
+        )));
+    }
+    Ok(())
+}
+
+fn print_lines(host: &mut Host) {
+    for line in host.printed.drain(..) {
+        eprintln!("{line}");
+    }
+}
+
+/// The message for a failure status: the template with the value and kernel detail filled in.
+fn failure_message(module: &Module, status: i32, err_value: i64, host: &Host) -> String {
+    let template = module
+        .messages
+        .get(status as usize - 1)
+        .cloned()
+        .unwrap_or_else(|| format!("failure {status}"));
+    let mut m = template
+        .replace("{value}", &err_value.to_string())
+        .replace("{detail}", &host.detail);
+    if !host.reject.is_empty() {
+        m = format!("{}: {m}", host.reject);
+    }
+    m
+}
+
+/// The state one chain needs to evaluate a compiled model: its own arenas and tape.
+pub struct Evaluator {
+    model: Arc<CompiledModel>,
+    vals: Vec<f64>,
+    ints: Vec<i64>,
+    adj: Vec<f64>,
+    host: Box<Host>,
+    out: Vec<f64>,
+}
+
+impl Evaluator {
+    pub fn new(model: Arc<CompiledModel>) -> Self {
+        let vals = model.init_vals.clone();
+        let ints = model.init_ints.clone();
+        let adj = vec![0.0; vals.len()];
+        let host = Box::new(Host {
+            n_adj: vals.len(),
+            n_grad: model.n_unconstrained,
+            ..Host::default()
+        });
+        Evaluator {
+            out: vec![0.0; model.n_outputs],
+            model,
+            vals,
+            ints,
+            adj,
+            host,
+        }
+    }
+
+    pub fn model(&self) -> &CompiledModel {
+        &self.model
+    }
+
+    fn run(
+        &mut self,
+        f: GeneratedFn,
+        theta: &[f64],
+        grad: &mut [f64],
+        jacobian: bool,
+    ) -> Result<(), String> {
+        if theta.len() != self.model.n_unconstrained {
+            return Err(format!(
+                "expected {} unconstrained values, got {}",
+                self.model.n_unconstrained,
+                theta.len()
+            ));
+        }
+        if let Some(jac) = self
+            .model
+            .module
+            .layout
+            .slots
+            .iter()
+            .find(|s| s.name == "_jacobian")
+        {
+            self.ints[jac.offset] = jacobian as i64;
+        }
+        self.host.tape_reals.clear();
+        self.host.tape_ints.clear();
+        self.host.reject.clear();
+        self.host.detail.clear();
+        let mut grad_dummy = [0.0];
+        let grad_ptr = if grad.is_empty() {
+            grad_dummy.as_mut_ptr()
+        } else {
+            grad.as_mut_ptr()
+        };
+        let theta_ptr = if theta.is_empty() {
+            grad_dummy.as_ptr()
+        } else {
+            theta.as_ptr()
+        };
+        let mut ctx = Ctx {
+            vals: self.vals.as_mut_ptr(),
+            ints: self.ints.as_mut_ptr(),
+            adj: self.adj.as_mut_ptr(),
+            theta: theta_ptr,
+            grad: grad_ptr,
+            out: self.out.as_mut_ptr(),
+            host: &mut *self.host,
+            err_value: 0,
+        };
+        // SAFETY: every pointer covers the region the layout gives it.
+        let status = unsafe { f(&mut ctx) };
+        print_lines(&mut self.host);
+        if status != 0 {
+            return Err(failure_message(
+                &self.model.module,
+                status,
+                ctx.err_value,
+                &self.host,
+            ));
+        }
+        Ok(())
+    }
+
+    fn target(&self) -> f64 {
+        let t = self
+            .model
+            .module
+            .target
+            .map(|s| self.model.module.layout.slot(s).offset)
+            .unwrap_or(0);
+        self.vals[t]
+    }
+
+    /// The log density at an unconstrained point.
+    pub fn log_density(&mut self, theta: &[f64], jacobian: bool) -> Result<f64, String> {
+        let f = self.model.log_density_fn;
+        self.run(f, theta, &mut [], jacobian)?;
+        Ok(self.target())
+    }
+
+    /// The log density and its gradient at an unconstrained point.
+    pub fn log_density_gradient(
+        &mut self,
+        theta: &[f64],
+        grad: &mut [f64],
+        jacobian: bool,
+    ) -> Result<f64, String> {
+        let f = self.model.gradient_fn;
+        if grad.len() != self.model.n_unconstrained {
+            return Err("gradient buffer of the wrong size".into());
+        }
+        self.run(f, theta, grad, jacobian)?;
+        Ok(self.target())
+    }
+
+    /// Constrained parameters, transformed parameters and generated quantities.
+    pub fn generate(
+        &mut self,
+        theta: &[f64],
+        rng: &mut dyn rand::Rng,
+        out: &mut [f64],
+    ) -> Result<(), String> {
+        let f = self.model.generate_fn;
+        // SAFETY: the pointer is used only during this call, while `rng` is borrowed.
+        let rng_ptr: *mut (dyn rand::Rng + 'static) =
+            unsafe { std::mem::transmute(rng as *mut dyn rand::Rng) };
+        self.host.rng = Some(rng_ptr);
+        let result = self.run(f, theta, &mut [], false);
+        self.host.rng = None;
+        result?;
+        out.copy_from_slice(&self.out[..out.len().min(self.out.len())]);
+        Ok(())
+    }
+
+    /// Stan's column names of the output, in order.
+    pub fn output_names(&self) -> Vec<String> {
+        self.model
+            .outputs
+            .iter()
+            .flat_map(|o| o.column_names())
+            .collect()
+    }
+}

@@ -1,0 +1,971 @@
+//! Lowering calls: built-in math as scalar IR, reductions and constructors as loops, densities as kernel calls, user functions inlined.
+
+use super::expr::{add, call1, rbin, Run, Val};
+use super::{LowerError, Lowering, VarStorage};
+use crate::check::CallTarget;
+use crate::ir::*;
+use crate::syntax::ast::{self, Expr, Span};
+use stdlib::{BaseType, UnsizedType};
+
+/// Elementwise functions of one real that map directly to a `ScalarFn`.
+fn unary_fn(name: &str) -> Option<ScalarFn> {
+    use ScalarFn::*;
+    Some(match name {
+        "exp" => Exp,
+        "log" => Log,
+        "sqrt" => Sqrt,
+        "fabs" | "abs" => Abs,
+        "floor" => Floor,
+        "ceil" => Ceil,
+        "round" => Round,
+        "trunc" => Trunc,
+        "log1p" => Log1p,
+        "expm1" => Expm1,
+        "log1p_exp" => Log1pExp,
+        "log1m_exp" => Log1mExp,
+        "inv_logit" => InvLogit,
+        "log_inv_logit" => LogInvLogit,
+        "log1m_inv_logit" => Log1mInvLogit,
+        "logit" => Logit,
+        "lgamma" => Lgamma,
+        "digamma" => Digamma,
+        "trigamma" => Trigamma,
+        "tgamma" => Tgamma,
+        "erf" => Erf,
+        "erfc" => Erfc,
+        "Phi" => Phi,
+        "inv_Phi" => InvPhi,
+        "sin" => Sin,
+        "cos" => Cos,
+        "tan" => Tan,
+        "asin" => Asin,
+        "acos" => Acos,
+        "atan" => Atan,
+        "sinh" => Sinh,
+        "cosh" => Cosh,
+        "tanh" => Tanh,
+        "asinh" => Asinh,
+        "acosh" => Acosh,
+        "atanh" => Atanh,
+        "cbrt" => Cbrt,
+        "log2" => Log2,
+        "log10" => Log10,
+        "exp2" => Exp2,
+        "inv_cloglog" => InvCloglog,
+        _ => return None,
+    })
+}
+
+/// Elementwise functions of one real written in terms of others.
+fn composite_unary(name: &str, x: RExpr) -> Option<RExpr> {
+    Some(match name {
+        "square" => rbin(RBinOp::Mul, x.clone(), x),
+        "inv" => rbin(RBinOp::Div, RExpr::Const(1.0), x),
+        "inv_sqrt" => rbin(RBinOp::Div, RExpr::Const(1.0), call1(ScalarFn::Sqrt, x)),
+        "inv_square" => rbin(
+            RBinOp::Div,
+            RExpr::Const(1.0),
+            rbin(RBinOp::Mul, x.clone(), x),
+        ),
+        "log1m" => call1(ScalarFn::Log1p, RExpr::Neg(Box::new(x))),
+        "Phi_approx" => {
+            let cube = rbin(
+                RBinOp::Mul,
+                x.clone(),
+                rbin(RBinOp::Mul, x.clone(), x.clone()),
+            );
+            let inner = rbin(
+                RBinOp::Add,
+                rbin(RBinOp::Mul, RExpr::Const(0.07056), cube),
+                rbin(RBinOp::Mul, RExpr::Const(1.5976), x),
+            );
+            call1(ScalarFn::InvLogit, inner)
+        }
+        _ => return None,
+    })
+}
+
+fn binary_fn(name: &str) -> Option<ScalarFn> {
+    use ScalarFn::*;
+    Some(match name {
+        "pow" => Pow,
+        "fmin" => Fmin,
+        "fmax" => Fmax,
+        "hypot" => Hypot,
+        "atan2" => Atan2,
+        "log_sum_exp" => LogSumExp2,
+        "log_diff_exp" => LogDiffExp,
+        "lbeta" => Lbeta,
+        "lchoose" => Lchoose,
+        "fmod" => Fmod,
+        "fdim" => Fdim,
+        _ => return None,
+    })
+}
+
+fn constant(name: &str) -> Option<f64> {
+    Some(match name {
+        "pi" => std::f64::consts::PI,
+        "e" => std::f64::consts::E,
+        "sqrt2" => std::f64::consts::SQRT_2,
+        "log2" => std::f64::consts::LN_2,
+        "log10" => std::f64::consts::LN_10,
+        "not_a_number" => f64::NAN,
+        "positive_infinity" => f64::INFINITY,
+        "negative_infinity" => f64::NEG_INFINITY,
+        "machine_precision" => f64::EPSILON,
+        _ => return None,
+    })
+}
+
+/// Which arguments of a density are ints, by family (the rest are reals).
+fn int_arguments(family: &str) -> &'static [usize] {
+    match family {
+        "bernoulli" | "bernoulli_logit" | "poisson" | "poisson_log" | "neg_binomial"
+        | "neg_binomial_2" | "neg_binomial_2_log" | "categorical" | "categorical_logit" => &[0],
+        "binomial" | "binomial_logit" | "beta_binomial" => &[0, 1],
+        _ => &[],
+    }
+}
+
+impl<'a> Lowering<'a> {
+    pub(crate) fn lower_call(
+        &mut self,
+        e: &Expr,
+        name: &ast::Ident,
+        args: &[Expr],
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        let n = name.name.as_str();
+        if let Some(CallTarget::User(id)) = self.typed.calls.get(&e.id).cloned() {
+            let f = self.typed.functions[id.0 as usize].name.clone();
+            let refs: Vec<&Expr> = args.iter().collect();
+            return self.inline_call(&f, &refs, e.span, out);
+        }
+        if args.is_empty() {
+            if let Some(c) = constant(n) {
+                return Ok(Val::Real(RExpr::Const(c)));
+            }
+            if n == "target" {
+                let t = self
+                    .module
+                    .target
+                    .ok_or_else(|| LowerError::internal(e.span, "target() outside the model"))?;
+                return Ok(Val::Real(RExpr::Load(Box::new(Place::at(t, 0)))));
+            }
+        }
+        if let Some(family) = stdlib::distribution_info::family_of(n) {
+            let propto = n.ends_with("_lupdf") || n.ends_with("_lupmf");
+            let refs: Vec<&Expr> = args.iter().collect();
+            let _ = family;
+            let kernel_name = n.replace("_lupdf", "_lpdf").replace("_lupmf", "_lpmf");
+            return Ok(Val::Real(self.density_call(
+                &kernel_name,
+                &refs,
+                propto,
+                e.span,
+                out,
+            )?));
+        }
+        let result_ty = self.ty(e)?;
+        let active = self.activity(e);
+        let vals: Vec<Val> = args
+            .iter()
+            .map(|a| self.lower_expr(a, out))
+            .collect::<Result<_, _>>()?;
+        // Elementwise math.
+        if vals.len() == 1 {
+            let f = unary_fn(n);
+            let composite = composite_unary(n, RExpr::Const(0.0)).is_some();
+            if f.is_some() || composite {
+                let apply = move |x: RExpr| match f {
+                    Some(f) => call1(f, x),
+                    None => composite_unary(n, x).unwrap_or(RExpr::Const(f64::NAN)),
+                };
+                return match &vals[0] {
+                    Val::Run(run) => {
+                        let run = run.clone();
+                        let dims = run.dims.clone();
+                        self.elementwise(result_ty, dims, active, out, |k| {
+                            apply(run.real(k.clone()))
+                        })
+                    }
+                    Val::Int(i) if n == "abs" => Ok(Val::Int(IExpr::Select(
+                        Box::new(IExpr::CmpI(
+                            CmpOp::Lt,
+                            Box::new(i.clone()),
+                            Box::new(IExpr::Const(0)),
+                        )),
+                        Box::new(IExpr::Neg(Box::new(i.clone()))),
+                        Box::new(i.clone()),
+                    ))),
+                    scalar => Ok(Val::Real(apply(
+                        scalar.as_real().unwrap_or(RExpr::Const(f64::NAN)),
+                    ))),
+                };
+            }
+        }
+        if vals.len() == 2 && !matches!(vals[0], Val::Run(_)) && !matches!(vals[1], Val::Run(_)) {
+            if let (Val::Int(a), Val::Int(b)) = (&vals[0], &vals[1]) {
+                if n == "max" || n == "min" {
+                    let op = if n == "max" { CmpOp::Gt } else { CmpOp::Lt };
+                    return Ok(Val::Int(IExpr::Select(
+                        Box::new(IExpr::CmpI(op, Box::new(a.clone()), Box::new(b.clone()))),
+                        Box::new(a.clone()),
+                        Box::new(b.clone()),
+                    )));
+                }
+            }
+            let fname = match n {
+                "max" => "fmax",
+                "min" => "fmin",
+                other => other,
+            };
+            if let Some(f) = binary_fn(fname) {
+                let a = vals[0].as_real().unwrap_or(RExpr::Const(f64::NAN));
+                let b = vals[1].as_real().unwrap_or(RExpr::Const(f64::NAN));
+                return Ok(Val::Real(RExpr::Call(f, vec![a, b])));
+            }
+        }
+        if vals.len() == 2 {
+            if let Some(f) = binary_fn(n).filter(|_| n != "log_sum_exp") {
+                let dims = if vals[0].dims().is_empty() {
+                    vals[1].dims()
+                } else {
+                    vals[0].dims()
+                };
+                let (a, b) = (vals[0].clone(), vals[1].clone());
+                return self.elementwise(result_ty, dims, active, out, move |k| {
+                    RExpr::Call(f, vec![a.elem_real(k), b.elem_real(k)])
+                });
+            }
+        }
+        if n == "log_mix" && vals.len() == 3 && vals.iter().all(|v| !matches!(v, Val::Run(_))) {
+            let theta = vals[0].as_real().unwrap_or(RExpr::Const(f64::NAN));
+            let a = rbin(
+                RBinOp::Add,
+                call1(ScalarFn::Log, theta.clone()),
+                vals[1].as_real().unwrap_or(RExpr::Const(f64::NAN)),
+            );
+            let b = rbin(
+                RBinOp::Add,
+                call1(ScalarFn::Log1p, RExpr::Neg(Box::new(theta))),
+                vals[2].as_real().unwrap_or(RExpr::Const(f64::NAN)),
+            );
+            return Ok(Val::Real(RExpr::Call(ScalarFn::LogSumExp2, vec![a, b])));
+        }
+        self.lower_container_builtin(e, n, &vals, result_ty, active, out)
+    }
+
+    /// Reductions and constructors over containers.
+    fn lower_container_builtin(
+        &mut self,
+        e: &Expr,
+        n: &str,
+        vals: &[Val],
+        result_ty: UnsizedType,
+        active: bool,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        let unsupported =
+            || LowerError::unsupported(e.span, format!("the function `{n}` with these arguments"));
+        let run0 = || match vals.first() {
+            Some(Val::Run(r)) => Ok(r.clone()),
+            _ => Err(unsupported()),
+        };
+        match n {
+            "size" | "num_elements" | "rows" | "cols" => {
+                let r = run0();
+                let dims = r.as_ref().map(|r| r.dims.clone()).unwrap_or_default();
+                let ty = r.as_ref().map(|r| r.ty).unwrap_or(UnsizedType::REAL);
+                let value = match n {
+                    "size" => *dims.first().unwrap_or(&1),
+                    "num_elements" => dims.iter().product(),
+                    "rows" => match ty.base {
+                        BaseType::RowVector => 1,
+                        BaseType::Matrix => dims[dims.len() - 2],
+                        _ => *dims.last().unwrap_or(&1),
+                    },
+                    _ => match ty.base {
+                        BaseType::Vector => 1,
+                        _ => *dims.last().unwrap_or(&1),
+                    },
+                };
+                Ok(Val::Int(IExpr::Const(value as i64)))
+            }
+            "sum" | "mean" | "prod" | "dot_self" | "log_sum_exp" | "max" | "min" | "variance"
+            | "sd" => {
+                let run = run0()?;
+                if run.is_int() && matches!(n, "sum" | "max" | "min") {
+                    return self.int_reduction(n, &run, out);
+                }
+                self.real_reduction(n, &run, active, out)
+            }
+            "dot_product" | "squared_distance" | "distance" => {
+                let (Val::Run(a), Val::Run(b)) = (&vals[0], &vals[1]) else {
+                    return Err(unsupported());
+                };
+                let acc = self.temp(vec![], false, active);
+                let accp = Place::at(acc, 0);
+                out.push(Stmt::SetR(accp.clone(), RExpr::Const(0.0)));
+                let (a, b) = (a.clone(), b.clone());
+                let len = a.len();
+                let prod = n == "dot_product";
+                self.for_each_index(len, out, |_, k, body| {
+                    let term = if prod {
+                        rbin(RBinOp::Mul, a.real(k.clone()), b.real(k))
+                    } else {
+                        let d = rbin(RBinOp::Sub, a.real(k.clone()), b.real(k));
+                        rbin(RBinOp::Mul, d.clone(), d)
+                    };
+                    body.push(Stmt::SetR(
+                        accp.clone(),
+                        rbin(RBinOp::Add, RExpr::Load(Box::new(accp.clone())), term),
+                    ));
+                    Ok(())
+                })?;
+                let v = RExpr::Load(Box::new(accp));
+                Ok(Val::Real(if n == "distance" {
+                    call1(ScalarFn::Sqrt, v)
+                } else {
+                    v
+                }))
+            }
+            "rep_vector" | "rep_row_vector" | "rep_array" | "rep_matrix" => {
+                let mut dims = Vec::new();
+                for v in &vals[1..] {
+                    match v {
+                        Val::Int(IExpr::Const(c)) if *c >= 0 => dims.push(*c as usize),
+                        _ => {
+                            return Err(LowerError::unsupported(
+                                e.span,
+                                format!("`{n}` with a size known only at run time"),
+                            ))
+                        }
+                    }
+                }
+                let x = vals[0].clone();
+                if let Val::Run(inner) = &x {
+                    dims.extend(inner.dims.iter().copied());
+                }
+                let int = result_ty.base == BaseType::Int;
+                let slot = self.temp(dims.clone(), int, active);
+                let inner_len = x.dims().iter().product::<usize>();
+                let total: usize = dims.iter().product();
+                let run = Run {
+                    slot,
+                    offset: IExpr::Const(0),
+                    ty: result_ty,
+                    dims: dims.clone(),
+                };
+                self.for_each_index(total, out, |_, k, body| {
+                    let src = match &x {
+                        Val::Run(r) => Val::Run(Run {
+                            offset: add(
+                                r.offset.clone(),
+                                IExpr::Bin(
+                                    IBinOp::Mod,
+                                    Box::new(k.clone()),
+                                    Box::new(IExpr::Const(inner_len as i64)),
+                                ),
+                            ),
+                            dims: vec![],
+                            ..r.clone()
+                        }),
+                        other => other.clone(),
+                    };
+                    let dst = Run {
+                        offset: k,
+                        dims: vec![],
+                        ..run.clone()
+                    };
+                    match (&src, dst.is_int()) {
+                        (Val::Run(r), true) => body.push(Stmt::SetI(
+                            dst.place(IExpr::Const(0)),
+                            r.int(IExpr::Const(0)),
+                        )),
+                        (Val::Run(r), false) => body.push(Stmt::SetR(
+                            dst.place(IExpr::Const(0)),
+                            r.real(IExpr::Const(0)),
+                        )),
+                        (Val::Int(i), true) => {
+                            body.push(Stmt::SetI(dst.place(IExpr::Const(0)), i.clone()))
+                        }
+                        (s, _) => body.push(Stmt::SetR(
+                            dst.place(IExpr::Const(0)),
+                            s.as_real().unwrap_or(RExpr::Const(f64::NAN)),
+                        )),
+                    }
+                    Ok(())
+                })?;
+                Ok(Val::Run(run))
+            }
+            "to_vector" | "to_row_vector" | "to_array_1d" => {
+                let run = run0()?;
+                let len = run.len();
+                let int = result_ty.base == BaseType::Int;
+                if run.ty.base == BaseType::Matrix || run.ty.array_dims <= 1 {
+                    // Same storage order: a view with new dims.
+                    if !(int ^ run.is_int()) {
+                        return Ok(Val::Run(Run {
+                            ty: result_ty,
+                            dims: vec![len],
+                            ..run
+                        }));
+                    }
+                }
+                let slot = self.temp(vec![len], int, active);
+                let dst = Run {
+                    slot,
+                    offset: IExpr::Const(0),
+                    ty: result_ty,
+                    dims: vec![len],
+                };
+                self.store_into(&dst, Val::Run(run), out)?;
+                Ok(Val::Run(dst))
+            }
+            "head" | "tail" | "segment" => {
+                let run = run0()?;
+                let ints: Vec<i64> = vals[1..]
+                    .iter()
+                    .map(|v| match v {
+                        Val::Int(IExpr::Const(c)) => Ok(*c),
+                        _ => Err(LowerError::unsupported(
+                            e.span,
+                            format!("`{n}` with a size known only at run time"),
+                        )),
+                    })
+                    .collect::<Result<_, _>>()?;
+                let total = run.dims[0] as i64;
+                let elem: usize = run.dims[1..].iter().product();
+                let (start, count) = match n {
+                    "head" => (0, ints[0]),
+                    "tail" => (total - ints[0], ints[0]),
+                    _ => (ints[0] - 1, ints[1]),
+                };
+                if start < 0 || count < 0 || start + count > total {
+                    return Err(LowerError::new(
+                        e.span,
+                        format!("`{n}` asks for elements outside 1..{total}"),
+                    ));
+                }
+                let mut dims = run.dims.clone();
+                dims[0] = count as usize;
+                Ok(Val::Run(Run {
+                    offset: add(run.offset.clone(), IExpr::Const(start * elem as i64)),
+                    dims,
+                    ty: result_ty,
+                    ..run
+                }))
+            }
+            "append_row" | "append_col" if result_ty.base != BaseType::Matrix => {
+                let parts: Vec<Val> = vals.to_vec();
+                let lens: Vec<usize> = parts
+                    .iter()
+                    .map(|p| p.dims().iter().product::<usize>().max(1))
+                    .collect();
+                let total: usize = lens.iter().sum();
+                let slot = self.temp(vec![total], false, active);
+                let mut offset = 0;
+                for (p, len) in parts.into_iter().zip(lens) {
+                    let dst = Run {
+                        slot,
+                        offset: IExpr::Const(offset as i64),
+                        ty: result_ty,
+                        dims: if matches!(p, Val::Run(_)) {
+                            vec![len]
+                        } else {
+                            vec![]
+                        },
+                    };
+                    self.store_into(&dst, p, out)?;
+                    offset += len;
+                }
+                Ok(Val::Run(Run {
+                    slot,
+                    offset: IExpr::Const(0),
+                    ty: result_ty,
+                    dims: vec![total],
+                }))
+            }
+            "cumulative_sum" => {
+                let run = run0()?;
+                let len = run.len();
+                let slot = self.temp(vec![len], false, active);
+                for k in 0..len {
+                    let prev = if k == 0 {
+                        RExpr::Const(0.0)
+                    } else {
+                        RExpr::Load(Box::new(Place::at(slot, k - 1)))
+                    };
+                    out.push(Stmt::SetR(
+                        Place::at(slot, k),
+                        rbin(RBinOp::Add, prev, run.real(IExpr::Const(k as i64))),
+                    ));
+                }
+                Ok(Val::Run(Run {
+                    slot,
+                    offset: IExpr::Const(0),
+                    ty: result_ty,
+                    dims: vec![len],
+                }))
+            }
+            "softmax" | "log_softmax" => {
+                let run = run0()?;
+                let lse = self
+                    .real_reduction("log_sum_exp", &run, active, out)?
+                    .as_real()
+                    .unwrap_or(RExpr::Const(f64::NAN));
+                let lse_slot = self.temp(vec![], false, active);
+                out.push(Stmt::SetR(Place::at(lse_slot, 0), lse));
+                let lse = RExpr::Load(Box::new(Place::at(lse_slot, 0)));
+                let soft = n == "softmax";
+                let dims = run.dims.clone();
+                self.elementwise(result_ty, dims, active, out, move |k| {
+                    let d = rbin(RBinOp::Sub, run.real(k.clone()), lse.clone());
+                    if soft {
+                        call1(ScalarFn::Exp, d)
+                    } else {
+                        d
+                    }
+                })
+            }
+            _ => Err(unsupported()),
+        }
+    }
+
+    fn int_reduction(
+        &mut self,
+        n: &str,
+        run: &Run,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        let acc = self.int_temp();
+        let accp = Place::at(acc, 0);
+        let init = match n {
+            "sum" => IExpr::Const(0),
+            "max" => IExpr::Const(i64::MIN),
+            _ => IExpr::Const(i64::MAX),
+        };
+        out.push(Stmt::SetI(accp.clone(), init));
+        let run = run.clone();
+        let len = run.len();
+        let name = n.to_string();
+        self.for_each_index(len, out, |_, k, body| {
+            let cur = IExpr::Load(Box::new(accp.clone()));
+            let x = run.int(k);
+            let next = match name.as_str() {
+                "sum" => IExpr::Bin(IBinOp::Add, Box::new(cur), Box::new(x)),
+                "max" => IExpr::Select(
+                    Box::new(IExpr::CmpI(
+                        CmpOp::Gt,
+                        Box::new(x.clone()),
+                        Box::new(cur.clone()),
+                    )),
+                    Box::new(x),
+                    Box::new(cur),
+                ),
+                _ => IExpr::Select(
+                    Box::new(IExpr::CmpI(
+                        CmpOp::Lt,
+                        Box::new(x.clone()),
+                        Box::new(cur.clone()),
+                    )),
+                    Box::new(x),
+                    Box::new(cur),
+                ),
+            };
+            body.push(Stmt::SetI(accp.clone(), next));
+            Ok(())
+        })?;
+        Ok(Val::Int(IExpr::Load(Box::new(accp))))
+    }
+
+    /// Sum, mean, product, variance, sd, max, min and log_sum_exp of a container, as loops.
+    pub(crate) fn real_reduction(
+        &mut self,
+        n: &str,
+        run: &Run,
+        active: bool,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        let len = run.len();
+        let acc = self.temp(vec![], false, active);
+        let accp = Place::at(acc, 0);
+        let load = |p: &Place| RExpr::Load(Box::new(p.clone()));
+        let fold = |this: &mut Self,
+                    init: RExpr,
+                    step: &dyn Fn(RExpr, RExpr) -> RExpr,
+                    out: &mut Vec<Stmt>|
+         -> Result<(), LowerError> {
+            out.push(Stmt::SetR(accp.clone(), init));
+            let run = run.clone();
+            this.for_each_index(len, out, |_, k, body| {
+                body.push(Stmt::SetR(accp.clone(), step(load(&accp), run.real(k))));
+                Ok(())
+            })
+        };
+        match n {
+            "sum" | "mean" => {
+                fold(
+                    self,
+                    RExpr::Const(0.0),
+                    &|a, x| rbin(RBinOp::Add, a, x),
+                    out,
+                )?;
+                let total = load(&accp);
+                Ok(Val::Real(if n == "mean" {
+                    rbin(RBinOp::Div, total, RExpr::Const(len as f64))
+                } else {
+                    total
+                }))
+            }
+            "prod" => {
+                fold(
+                    self,
+                    RExpr::Const(1.0),
+                    &|a, x| rbin(RBinOp::Mul, a, x),
+                    out,
+                )?;
+                Ok(Val::Real(load(&accp)))
+            }
+            "dot_self" => {
+                fold(
+                    self,
+                    RExpr::Const(0.0),
+                    &|a, x| rbin(RBinOp::Add, a, rbin(RBinOp::Mul, x.clone(), x)),
+                    out,
+                )?;
+                Ok(Val::Real(load(&accp)))
+            }
+            "max" | "min" => {
+                let (init, f) = if n == "max" {
+                    (f64::NEG_INFINITY, ScalarFn::Fmax)
+                } else {
+                    (f64::INFINITY, ScalarFn::Fmin)
+                };
+                fold(
+                    self,
+                    RExpr::Const(init),
+                    &|a, x| RExpr::Call(f, vec![a, x]),
+                    out,
+                )?;
+                Ok(Val::Real(load(&accp)))
+            }
+            "log_sum_exp" => {
+                // max first, then the sum of exp(x - max), which is exact in the gradient.
+                let m = self
+                    .real_reduction("max", run, active, out)?
+                    .as_real()
+                    .unwrap_or(RExpr::Const(f64::NAN));
+                let m_slot = self.temp(vec![], false, active);
+                out.push(Stmt::SetR(Place::at(m_slot, 0), m));
+                let m = RExpr::Load(Box::new(Place::at(m_slot, 0)));
+                let mm = m.clone();
+                fold(
+                    self,
+                    RExpr::Const(0.0),
+                    &move |a, x| {
+                        rbin(
+                            RBinOp::Add,
+                            a,
+                            call1(ScalarFn::Exp, rbin(RBinOp::Sub, x, mm.clone())),
+                        )
+                    },
+                    out,
+                )?;
+                let finite = IExpr::CmpR(
+                    CmpOp::Eq,
+                    Box::new(rbin(RBinOp::Sub, m.clone(), m.clone())),
+                    Box::new(RExpr::Const(0.0)),
+                );
+                Ok(Val::Real(RExpr::Select(
+                    Box::new(finite),
+                    Box::new(rbin(
+                        RBinOp::Add,
+                        m.clone(),
+                        call1(ScalarFn::Log, load(&accp)),
+                    )),
+                    Box::new(m),
+                )))
+            }
+            "variance" | "sd" => {
+                let mean = self
+                    .real_reduction("mean", run, active, out)?
+                    .as_real()
+                    .unwrap_or(RExpr::Const(f64::NAN));
+                let mean_slot = self.temp(vec![], false, active);
+                out.push(Stmt::SetR(Place::at(mean_slot, 0), mean));
+                let mu = RExpr::Load(Box::new(Place::at(mean_slot, 0)));
+                fold(
+                    self,
+                    RExpr::Const(0.0),
+                    &move |a, x| {
+                        let d = rbin(RBinOp::Sub, x, mu.clone());
+                        rbin(RBinOp::Add, a, rbin(RBinOp::Mul, d.clone(), d))
+                    },
+                    out,
+                )?;
+                let var = rbin(
+                    RBinOp::Div,
+                    load(&accp),
+                    RExpr::Const((len as f64 - 1.0).max(1.0)),
+                );
+                Ok(Val::Real(if n == "sd" {
+                    call1(ScalarFn::Sqrt, var)
+                } else {
+                    var
+                }))
+            }
+            _ => Err(LowerError::internal(
+                Span::default(),
+                format!("unknown reduction {n}"),
+            )),
+        }
+    }
+
+    /// A density or mass function as a kernel call; returns its value.
+    pub(crate) fn density_call(
+        &mut self,
+        name: &str,
+        args: &[&Expr],
+        propto: bool,
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) -> Result<RExpr, LowerError> {
+        let base = name.replace("_lupdf", "_lpdf").replace("_lupmf", "_lpmf");
+        let kernel = crate::codegen::kernels::density_kernel(&base)
+            .ok_or_else(|| LowerError::unsupported(span, format!("the density `{base}`")))?;
+        let family = stdlib::distribution_info::family_of(&base)
+            .unwrap_or(&base)
+            .to_string();
+        let ints = int_arguments(&family);
+        let any_active = args.iter().any(|a| self.activity(a));
+        let result = self.temp(vec![], false, any_active);
+        let msg = self.msg(span, format!("{base}: {{detail}}"));
+        let mut fwd = vec![
+            KArg::Reals {
+                slot: result,
+                offset: IExpr::Const(0),
+                len: 1,
+                adjoint: false,
+            },
+            KArg::Int(IExpr::Const(0)),
+            KArg::Int(IExpr::Const(propto as i64)),
+            KArg::Real(RExpr::Const(0.0)),
+        ];
+        let mut rev_args = fwd.clone();
+        let adj_result = self.module.layout.adjoint(result);
+        rev_args[1] = KArg::Int(IExpr::Const(1));
+        rev_args[3] = KArg::Real(RExpr::Load(Box::new(Place::at(adj_result, 0))));
+        for (i, a) in args.iter().enumerate() {
+            let active = self.activity(a);
+            let v = self.lower_expr(a, out)?;
+            let run = self.materialize(v, active, out);
+            let len = run.len().max(1);
+            if ints.contains(&i) {
+                let karg = KArg::Ints {
+                    slot: run.slot,
+                    offset: run.offset.clone(),
+                    len,
+                };
+                fwd.push(karg.clone());
+                rev_args.push(karg);
+                continue;
+            }
+            if run.is_int() {
+                // Promote int data to reals for a real argument.
+                let slot = self.temp(vec![len], false, false);
+                let dst = Run {
+                    slot,
+                    offset: IExpr::Const(0),
+                    ty: UnsizedType::REAL,
+                    dims: vec![len],
+                };
+                self.store_into(
+                    &dst,
+                    Val::Run(Run {
+                        dims: vec![len],
+                        ..run
+                    }),
+                    out,
+                )?;
+                let karg = KArg::Reals {
+                    slot,
+                    offset: IExpr::Const(0),
+                    len,
+                    adjoint: false,
+                };
+                fwd.push(karg.clone());
+                fwd.push(KArg::Null);
+                rev_args.push(karg);
+                rev_args.push(KArg::Null);
+                continue;
+            }
+            let vals = KArg::Reals {
+                slot: run.slot,
+                offset: run.offset.clone(),
+                len,
+                adjoint: false,
+            };
+            let slot_active = self
+                .active
+                .get(run.slot.0 as usize)
+                .copied()
+                .unwrap_or(false)
+                || self.module.layout.slot(run.slot).region == Region::Theta;
+            let adj = if active && slot_active {
+                KArg::Reals {
+                    slot: run.slot,
+                    offset: run.offset.clone(),
+                    len,
+                    adjoint: true,
+                }
+            } else {
+                KArg::Null
+            };
+            fwd.push(vals.clone());
+            fwd.push(adj.clone());
+            rev_args.push(vals);
+            rev_args.push(adj);
+        }
+        let reverse = any_active.then(|| {
+            Box::new(KernelCall {
+                kernel,
+                args: rev_args,
+                msg,
+                outputs: vec![],
+                reverse: None,
+            })
+        });
+        out.push(Stmt::Kernel(KernelCall {
+            kernel,
+            args: fwd,
+            msg,
+            outputs: vec![(result, 0, 1)],
+            reverse,
+        }));
+        Ok(RExpr::Load(Box::new(Place::at(result, 0))))
+    }
+
+    /// Inlines a call to a user-defined function.
+    pub(crate) fn inline_call(
+        &mut self,
+        fname: &str,
+        args: &[&Expr],
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        if self.inlining.iter().any(|f| f == fname) {
+            return Err(LowerError::unsupported(
+                span,
+                format!("recursive functions (`{fname}` calls itself)"),
+            ));
+        }
+        let arg_types: Vec<UnsizedType> =
+            args.iter().map(|a| self.ty(a)).collect::<Result<_, _>>()?;
+        let program = self.program;
+        let def = program
+            .functions()
+            .iter()
+            .filter(|f| f.name.name == fname && f.body.is_some() && f.params.len() == args.len())
+            .find(|f| {
+                f.params
+                    .iter()
+                    .zip(&arg_types)
+                    .all(|(p, t)| t.assignable_to(crate::check::unsized_of(&p.ty)))
+            })
+            .ok_or_else(|| LowerError::internal(span, format!("no body for `{fname}`")))?;
+        let ret_ty = match &def.return_type {
+            ast::ReturnTypeDecl::Void(_) => None,
+            ast::ReturnTypeDecl::Type(t) => Some(crate::check::unsized_of(t)),
+        };
+        let mut bound = Vec::new();
+        for (p, a) in def.params.iter().zip(args) {
+            let v = self.lower_expr(a, out)?;
+            let var = self.decl_var(&p.name)?;
+            let pty = crate::check::unsized_of(&p.ty);
+            let dims = v.dims();
+            let int = pty.base == BaseType::Int;
+            let slot = self.alloc(format!("{fname}.{}", p.name.name), dims.clone(), int, true);
+            let run = Run {
+                slot,
+                offset: IExpr::Const(0),
+                ty: pty,
+                dims: dims.clone(),
+            };
+            self.store_into(&run, v, out)?;
+            bound.push((
+                var,
+                VarStorage {
+                    slot,
+                    ty: pty,
+                    dims,
+                },
+            ));
+        }
+        for (var, storage) in bound {
+            self.vars.insert(var, storage);
+        }
+        let flag = self.int_temp();
+        out.push(Stmt::SetI(Place::at(flag, 0), IExpr::Const(0)));
+        self.inlining.push(fname.to_string());
+        self.return_slots.push((None, flag));
+        self.return_types.push(ret_ty);
+        let body = def.body.as_ref().expect("filtered on body");
+        let result = self.lower_stmt(body, out);
+        self.inlining.pop();
+        let (storage, _) = self.return_slots.pop().expect("pushed above");
+        self.return_types.pop();
+        result?;
+        match (ret_ty, storage) {
+            (None, _) => Ok(Val::Real(RExpr::Const(0.0))),
+            (Some(_), Some(s)) => Ok(self.storage_val(&s)),
+            (Some(_), None) => Err(LowerError::internal(
+                span,
+                format!("`{fname}` returned no value"),
+            )),
+        }
+    }
+
+    pub(crate) fn lower_return(
+        &mut self,
+        value: Option<&Expr>,
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) -> Result<(), LowerError> {
+        let Some((existing, flag)) = self.return_slots.last().cloned() else {
+            return Err(LowerError::unsupported(span, "`return` outside a function"));
+        };
+        if let Some(value) = value {
+            let v = self.lower_expr(value, out)?;
+            let ty = self
+                .return_types
+                .last()
+                .copied()
+                .flatten()
+                .unwrap_or(UnsizedType::REAL);
+            let storage = match existing {
+                Some(s) => s,
+                None => {
+                    let dims = v.dims();
+                    let slot = self.alloc("_return", dims.clone(), ty.base == BaseType::Int, true);
+                    let s = VarStorage { slot, ty, dims };
+                    if let Some(last) = self.return_slots.last_mut() {
+                        last.0 = Some(s.clone());
+                    }
+                    s
+                }
+            };
+            let run = Run {
+                slot: storage.slot,
+                offset: IExpr::Const(0),
+                ty,
+                dims: storage.dims.clone(),
+            };
+            self.store_into(&run, v, out)?;
+        }
+        out.push(Stmt::SetI(Place::at(flag, 0), IExpr::Const(1)));
+        Ok(())
+    }
+}

@@ -1,0 +1,208 @@
+//! Constraint transforms: unconstrained parameters to constrained values, with the log-Jacobian, exactly as Stan defines them.
+
+use super::expr::{add, call1, rbin, Val};
+use super::{LowerError, Lowering};
+use crate::check::VarId;
+use crate::ir::*;
+use crate::syntax::ast::{Bounds, DeclType, Ident, Span, TypeKind};
+
+/// How many unconstrained values a parameter of this type takes.
+pub(crate) fn unconstrained_len(
+    ty: &DeclType,
+    dims: &[usize],
+    span: Span,
+) -> Result<usize, LowerError> {
+    let total: usize = dims.iter().product();
+    match ty.kind {
+        TypeKind::Real
+        | TypeKind::Vector
+        | TypeKind::RowVector
+        | TypeKind::Matrix
+        | TypeKind::Ordered
+        | TypeKind::PositiveOrdered => Ok(total),
+        TypeKind::Int => Err(LowerError::internal(span, "int parameter")),
+        other => Err(LowerError::unsupported(
+            span,
+            format!("parameters of type `{}`", other.keyword()),
+        )),
+    }
+}
+
+impl<'a> Lowering<'a> {
+    /// Reads the parameter's unconstrained values from `theta[offset..]`,
+    /// writes the constrained values to its slot, and (when `with_jacobian`
+    /// and the `_jacobian` flag is set) adds the log-Jacobian to the target.
+    pub(crate) fn constrain(
+        &mut self,
+        ty: &DeclType,
+        name: &Ident,
+        var: VarId,
+        offset: usize,
+        with_jacobian: bool,
+        out: &mut Vec<Stmt>,
+    ) -> Result<(), LowerError> {
+        let storage = self.vars[&var].clone();
+        let theta = self
+            .theta_slot
+            .ok_or_else(|| LowerError::internal(name.span, "no theta"))?;
+        let total: usize = storage.dims.iter().product();
+        let u = move |k: &IExpr| {
+            RExpr::Load(Box::new(Place {
+                slot: theta,
+                index: add(IExpr::Const(offset as i64), k.clone()),
+            }))
+        };
+        let x_place = move |k: &IExpr| Place {
+            slot: storage.slot,
+            index: k.clone(),
+        };
+        let mut jac = Vec::new();
+        match ty.kind {
+            TypeKind::Ordered | TypeKind::PositiveOrdered => {
+                let positive = ty.kind == TypeKind::PositiveOrdered;
+                let k_len = *storage.dims.last().unwrap_or(&0);
+                let groups = if k_len == 0 { 0 } else { total / k_len };
+                for g in 0..groups {
+                    for i in 0..k_len {
+                        let k = IExpr::Const((g * k_len + i) as i64);
+                        let value = if i == 0 {
+                            if positive {
+                                call1(ScalarFn::Exp, u(&k))
+                            } else {
+                                u(&k)
+                            }
+                        } else {
+                            let prev = RExpr::Load(Box::new(x_place(&IExpr::Const(
+                                (g * k_len + i - 1) as i64,
+                            ))));
+                            rbin(RBinOp::Add, prev, call1(ScalarFn::Exp, u(&k)))
+                        };
+                        out.push(Stmt::SetR(x_place(&k), value));
+                        if i > 0 || positive {
+                            jac.push(Stmt::AddTarget(u(&k)));
+                        }
+                    }
+                }
+            }
+            _ => {
+                let (lower, upper, affine) = match &ty.bounds {
+                    Bounds::None => (None, None, false),
+                    Bounds::LowerUpper { lower, upper } => (lower.as_ref(), upper.as_ref(), false),
+                    Bounds::OffsetMultiplier { offset, multiplier } => {
+                        (offset.as_ref(), multiplier.as_ref(), true)
+                    }
+                };
+                let lo = match lower {
+                    Some(e) => Some(self.lower_expr(e, out)?),
+                    None => None,
+                };
+                let hi = match upper {
+                    Some(e) => Some(self.lower_expr(e, out)?),
+                    None => None,
+                };
+                let bound_elem = |b: &Val, k: &IExpr| match b {
+                    Val::Run(r) => {
+                        let len = r.len().max(1) as i64;
+                        r.real(IExpr::Bin(
+                            IBinOp::Mod,
+                            Box::new(k.clone()),
+                            Box::new(IExpr::Const(len)),
+                        ))
+                    }
+                    other => other.as_real().unwrap_or(RExpr::Const(f64::NAN)),
+                };
+                let k_slot = self.int_temp();
+                let k = IExpr::Load(Box::new(Place::at(k_slot, 0)));
+                let x = u(&k);
+                let mut body = Vec::new();
+                let mut jac_body = Vec::new();
+                let value = if affine {
+                    let off = lo
+                        .as_ref()
+                        .map(|b| bound_elem(b, &k))
+                        .unwrap_or(RExpr::Const(0.0));
+                    let mult = hi
+                        .as_ref()
+                        .map(|b| bound_elem(b, &k))
+                        .unwrap_or(RExpr::Const(1.0));
+                    if hi.is_some() {
+                        jac_body.push(Stmt::AddTarget(call1(ScalarFn::Log, mult.clone())));
+                    }
+                    rbin(RBinOp::Add, off, rbin(RBinOp::Mul, mult, x.clone()))
+                } else {
+                    match (&lo, &hi) {
+                        (None, None) => x.clone(),
+                        (Some(l), None) => {
+                            jac_body.push(Stmt::AddTarget(x.clone()));
+                            rbin(
+                                RBinOp::Add,
+                                call1(ScalarFn::Exp, x.clone()),
+                                bound_elem(l, &k),
+                            )
+                        }
+                        (None, Some(h)) => {
+                            jac_body.push(Stmt::AddTarget(x.clone()));
+                            rbin(
+                                RBinOp::Sub,
+                                bound_elem(h, &k),
+                                call1(ScalarFn::Exp, x.clone()),
+                            )
+                        }
+                        (Some(l), Some(h)) => {
+                            let diff = rbin(RBinOp::Sub, bound_elem(h, &k), bound_elem(l, &k));
+                            let neg_abs = RExpr::Neg(Box::new(call1(ScalarFn::Abs, x.clone())));
+                            let log_jac = rbin(
+                                RBinOp::Add,
+                                call1(ScalarFn::Log, diff.clone()),
+                                rbin(
+                                    RBinOp::Sub,
+                                    neg_abs.clone(),
+                                    rbin(
+                                        RBinOp::Mul,
+                                        RExpr::Const(2.0),
+                                        call1(ScalarFn::Log1pExp, neg_abs),
+                                    ),
+                                ),
+                            );
+                            jac_body.push(Stmt::AddTarget(log_jac));
+                            rbin(
+                                RBinOp::Add,
+                                rbin(RBinOp::Mul, diff, call1(ScalarFn::InvLogit, x.clone())),
+                                bound_elem(l, &k),
+                            )
+                        }
+                    }
+                };
+                body.push(Stmt::SetR(x_place(&k), value));
+                if total > 0 {
+                    out.push(Stmt::For {
+                        var: k_slot,
+                        lo: IExpr::Const(0),
+                        hi: IExpr::Const(total as i64 - 1),
+                        body,
+                    });
+                    if !jac_body.is_empty() {
+                        jac.push(Stmt::For {
+                            var: k_slot,
+                            lo: IExpr::Const(0),
+                            hi: IExpr::Const(total as i64 - 1),
+                            body: jac_body,
+                        });
+                    }
+                }
+            }
+        }
+        if with_jacobian && !jac.is_empty() {
+            let flag = IExpr::Load(Box::new(Place::at(
+                self.jacobian_slot.expect("jacobian slot"),
+                0,
+            )));
+            out.push(Stmt::If {
+                cond: flag,
+                then: jac,
+                otherwise: vec![],
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,78 @@
+//! `cmod log-prob`: the log density and its gradient at a point, as JSON.
+
+use clap::Args;
+use compiler::compiled::{compile, Evaluator, ModelError};
+use compiler::diagnostics::render;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Args)]
+pub struct LogProbArgs {
+    /// The model file.
+    pub model: PathBuf,
+    /// The data, in CmdStan's JSON format.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// The point: a JSON list of unconstrained values, or an object with the list under "u".
+    #[arg(long)]
+    pub params: PathBuf,
+    /// The point is on the unconstrained scale (currently the only form read).
+    #[arg(long, default_value_t = true)]
+    pub unconstrained: bool,
+    /// Include the log-Jacobian of the constraining transforms.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub jacobian: bool,
+}
+
+pub fn run(args: &LogProbArgs) -> ExitCode {
+    match log_prob(args) {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn log_prob(args: &LogProbArgs) -> Result<String, String> {
+    let source = super::read_model(&args.model)?;
+    let name = args.model.display().to_string();
+    let front = compiler::front_end(&source);
+    eprint!(
+        "{}",
+        render(&front.diagnostics, &name, &source, super::use_color())
+    );
+    let checked = match (&front.checked, front.has_errors()) {
+        (Some(c), false) => c,
+        _ => return Err(format!("{name}: the model has errors; fix them first")),
+    };
+    let data = super::data::read(args.data.as_deref(), &front.parsed.program)?;
+    let model =
+        compile(&front.parsed.program, &checked.typed, &source, &data).map_err(|e| match e {
+            ModelError::Compile(d) => render(&[d], &name, &source, super::use_color()),
+            ModelError::TransformedData(m) => format!("error in transformed data: {m}"),
+        })?;
+    let text = std::fs::read_to_string(&args.params)
+        .map_err(|e| format!("cannot read {}: {e}", args.params.display()))?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: invalid JSON: {e}", args.params.display()))?;
+    let list = json.get("u").unwrap_or(&json);
+    let theta: Vec<f64> = list
+        .as_array()
+        .ok_or(
+            "the params file must hold a list of numbers, or an object with the list under \"u\"",
+        )?
+        .iter()
+        .map(|v| v.as_f64().ok_or("the point must hold only numbers"))
+        .collect::<Result<_, _>>()?;
+    let mut evaluator = Evaluator::new(Arc::new(model));
+    let mut grad = vec![0.0; theta.len()];
+    let lp = evaluator
+        .log_density_gradient(&theta, &mut grad, args.jacobian)
+        .map_err(|m| format!("the log density cannot be evaluated here: {m}"))?;
+    Ok(serde_json::json!({ "lp": lp, "gradient": grad }).to_string())
+}
