@@ -1,6 +1,7 @@
 //! The `cmod` command line: reads files, calls the compiler and the runtime, prints results.
 
 mod commands;
+mod model_adapter;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -16,6 +17,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Sample a model's posterior with NUTS, write Stan CSV files, and print a summary.
+    Run(commands::run::RunArgs),
     /// Check a model: print every error and warning. Exits 1 when there are errors.
     Check(commands::check::CheckArgs),
     /// Print the log density and its gradient at a point, as JSON.
@@ -31,6 +34,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run(args) => commands::run::run(&args),
         Command::Check(args) => commands::check::run(&args),
         Command::LogProb(args) => commands::log_prob::run(&args),
         Command::Summary { files } => commands::summary::run(&files),

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 /// A model compiled to native code, with its data and transformed data in place.
 pub struct CompiledModel {
-    jit: Jitted,
+    /// Owns the machine code the function pointers below point into.
+    _jit: Jitted,
     pub module: Module,
     pub outputs: Vec<OutputVar>,
     pub n_unconstrained: usize,
@@ -80,7 +81,7 @@ pub fn compile(
     let mut init_ints = lowering.ints_arena.clone();
     init_ints.resize(module.layout.ints_len, 0);
     Ok(CompiledModel {
-        jit,
+        _jit: jit,
         outputs: lowering.outputs.clone(),
         n_unconstrained: lowering.n_unconstrained,
         n_outputs: lowering.n_outputs,
@@ -163,6 +164,10 @@ pub struct Evaluator {
     host: Box<Host>,
     out: Vec<f64>,
 }
+
+// SAFETY: the raw pointers inside (the RNG in `Host`) are set only for the
+// duration of one `generate` call on the owning thread.
+unsafe impl Send for Evaluator {}
 
 impl Evaluator {
     pub fn new(model: Arc<CompiledModel>) -> Self {

@@ -1,104 +1,90 @@
-//! Reads a CmdStan JSON data file into the compiler's `DataValues`, flattened as the code generator stores them.
-//!
-//! This is the plain reader; checking every value against the data block's
-//! declarations (with diagnostics) is done by the data validator.
+//! Reads a CmdStan JSON data file, checks it against the data block (with diagnostics), and lays it out for the code generator.
 
+use compiler::data::{
+    check_data, data_file_diagnostic, DataInput, DataValue, DataValues as CheckedValues,
+    InputVariable,
+};
+use compiler::diagnostics::render;
 use compiler::ir::lower::{DataValues, DataVar};
-use compiler::syntax::ast::{BlockKind, Program, StmtKind, TypeKind};
-use serde_json::Value;
+use compiler::syntax::ast::Program;
+use runtime::data_json::{read_data_json, JsonValue};
 use std::path::Path;
 
-/// Reads `path` (or nothing, for a model without data) into `DataValues`.
-pub fn read(path: Option<&Path>, program: &Program) -> Result<DataValues, String> {
-    let mut values = DataValues::default();
-    let decls: Vec<(String, TypeKind, bool)> = program
-        .stmts(BlockKind::Data)
-        .iter()
-        .filter_map(|s| match &s.kind {
-            StmtKind::Decl { ty, name, .. } => {
-                Some((name.name.clone(), ty.kind, ty.kind == TypeKind::Int))
-            }
-            _ => None,
-        })
-        .collect();
-    if decls.is_empty() {
-        return Ok(values);
+fn to_data_value(value: JsonValue) -> DataValue {
+    match value {
+        JsonValue::Int(i) => DataValue::Int(i),
+        JsonValue::BigInt(text) => DataValue::BigInt(text),
+        JsonValue::Real(x) => DataValue::Real(x),
+        JsonValue::Array(items) => DataValue::Array(items.into_iter().map(to_data_value).collect()),
+        JsonValue::Other(text) => DataValue::Other(text),
     }
-    let path = path.ok_or("this model has a data block: give its data with --data data.json")?;
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the data file {}: {e}", path.display()))?;
-    let json: Value = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{}:{}:{}: invalid JSON: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
-    for (name, kind, is_int) in decls {
-        let Some(v) = json.get(&name) else { continue };
-        let mut dims = Vec::new();
-        shape(v, &mut dims);
-        let mut flat = Vec::new();
-        flatten(v, &mut flat);
-        let matrix = matches!(
-            kind,
-            TypeKind::Matrix
-                | TypeKind::CorrMatrix
-                | TypeKind::CovMatrix
-                | TypeKind::CholeskyFactorCorr
-                | TypeKind::CholeskyFactorCov
-        );
-        if matrix && dims.len() >= 2 {
-            // JSON holds matrices as lists of rows; storage is column-major.
-            let (r, c) = (dims[dims.len() - 2], dims[dims.len() - 1]);
-            let per = r * c;
-            let mut out = flat.clone();
-            for block in 0..flat.len() / per.max(1) {
-                for i in 0..r {
-                    for j in 0..c {
-                        out[block * per + i + j * r] = flat[block * per + i * c + j];
-                    }
+}
+
+/// Reads and checks the data. Diagnostics (warnings included) are printed to
+/// stderr; an `Err` holds a one-line summary after errors were printed.
+pub fn load(
+    program: &Program,
+    model_name: &str,
+    model_source: &str,
+    path: Option<&Path>,
+    color: bool,
+) -> Result<DataValues, String> {
+    let (input, data_name) = match path {
+        None => (None, String::new()),
+        Some(path) => {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("error: cannot read the data file {name}: {e}"))?;
+            let file = match read_data_json(&text) {
+                Ok(file) => file,
+                Err(e) => {
+                    let d = data_file_diagnostic(&e.kind.to_string(), e.line, e.column, e.offset);
+                    eprint!("{}", render(&[d], &name, &text, color));
+                    return Err(format!("{name}: the data file is not valid JSON"));
                 }
-            }
-            flat = out;
+            };
+            let variables = file
+                .variables
+                .into_iter()
+                .map(|v| InputVariable {
+                    name: v.name,
+                    value: to_data_value(v.value),
+                    line: v.line,
+                })
+                .collect();
+            (
+                Some(DataInput {
+                    file_name: name.clone(),
+                    variables,
+                }),
+                name,
+            )
         }
-        let var = if is_int {
-            DataVar {
-                dims,
-                reals: vec![],
-                ints: flat.iter().map(|x| *x as i64).collect(),
-            }
+    };
+    let checked = check_data(program, input.as_ref());
+    let diagnostics = checked.diagnostics();
+    eprint!("{}", render(&diagnostics, model_name, model_source, color));
+    if checked.has_errors() {
+        let n = diagnostics.iter().filter(|d| d.is_error()).count();
+        let what = if data_name.is_empty() {
+            "the data".to_string()
         } else {
-            DataVar {
-                dims,
-                reals: flat,
-                ints: vec![],
-            }
+            data_name
         };
-        values.vars.insert(name, var);
+        return Err(format!(
+            "{what}: {n} problem{} with the data; nothing was run",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    let mut values = DataValues::default();
+    for var in checked.env.vars {
+        let mut dims = var.array_dims.clone();
+        dims.extend(var.elem_dims.iter().copied());
+        let (reals, ints) = match var.values {
+            CheckedValues::Int(v) => (Vec::new(), v),
+            CheckedValues::Real(v) => (v, Vec::new()),
+        };
+        values.vars.insert(var.name, DataVar { dims, reals, ints });
     }
     Ok(values)
-}
-
-fn shape(v: &Value, dims: &mut Vec<usize>) {
-    if let Value::Array(items) = v {
-        dims.push(items.len());
-        if let Some(first) = items.first() {
-            shape(first, dims);
-        }
-    }
-}
-
-fn flatten(v: &Value, out: &mut Vec<f64>) {
-    match v {
-        Value::Array(items) => items.iter().for_each(|i| flatten(i, out)),
-        Value::Number(n) => out.push(n.as_f64().unwrap_or(f64::NAN)),
-        Value::String(s) => out.push(match s.as_str() {
-            "inf" | "+inf" | "Infinity" => f64::INFINITY,
-            "-inf" | "-Infinity" => f64::NEG_INFINITY,
-            _ => f64::NAN,
-        }),
-        _ => out.push(f64::NAN),
-    }
 }

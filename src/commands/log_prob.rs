@@ -1,11 +1,9 @@
 //! `cmod log-prob`: the log density and its gradient at a point, as JSON.
 
 use clap::Args;
-use compiler::compiled::{compile, Evaluator, ModelError};
-use compiler::diagnostics::render;
+use compiler::compiled::Evaluator;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Args)]
 pub struct LogProbArgs {
@@ -39,23 +37,7 @@ pub fn run(args: &LogProbArgs) -> ExitCode {
 }
 
 fn log_prob(args: &LogProbArgs) -> Result<String, String> {
-    let source = super::read_model(&args.model)?;
-    let name = args.model.display().to_string();
-    let front = compiler::front_end(&source);
-    eprint!(
-        "{}",
-        render(&front.diagnostics, &name, &source, super::use_color())
-    );
-    let checked = match (&front.checked, front.has_errors()) {
-        (Some(c), false) => c,
-        _ => return Err(format!("{name}: the model has errors; fix them first")),
-    };
-    let data = super::data::read(args.data.as_deref(), &front.parsed.program)?;
-    let model =
-        compile(&front.parsed.program, &checked.typed, &source, &data).map_err(|e| match e {
-            ModelError::Compile(d) => render(&[d], &name, &source, super::use_color()),
-            ModelError::TransformedData(m) => format!("error in transformed data: {m}"),
-        })?;
+    let prepared = super::prepare(&args.model, args.data.as_deref())?;
     let text = std::fs::read_to_string(&args.params)
         .map_err(|e| format!("cannot read {}: {e}", args.params.display()))?;
     let json: serde_json::Value = serde_json::from_str(&text)
@@ -69,7 +51,7 @@ fn log_prob(args: &LogProbArgs) -> Result<String, String> {
         .iter()
         .map(|v| v.as_f64().ok_or("the point must hold only numbers"))
         .collect::<Result<_, _>>()?;
-    let mut evaluator = Evaluator::new(Arc::new(model));
+    let mut evaluator = Evaluator::new(prepared.model);
     let mut grad = vec![0.0; theta.len()];
     let lp = evaluator
         .log_density_gradient(&theta, &mut grad, args.jacobian)

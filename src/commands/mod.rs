@@ -3,6 +3,7 @@
 pub mod check;
 pub mod data;
 pub mod log_prob;
+pub mod run;
 pub mod summary;
 
 use std::io::IsTerminal;
@@ -17,4 +18,50 @@ pub fn read_model(path: &Path) -> Result<String, String> {
 /// Whether to colour diagnostics: only on a terminal, and never when NO_COLOR is set.
 pub fn use_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// A model checked, with its data read and validated, and compiled to native code.
+pub struct Prepared {
+    pub model: std::sync::Arc<compiler::compiled::CompiledModel>,
+    /// The model file's stem, as CmdStan names the model.
+    pub model_name: String,
+}
+
+/// Checks, reads the data for, and compiles a model, printing every diagnostic.
+/// An `Err` is a one-line summary, printed after the diagnostics.
+pub fn prepare(model_path: &Path, data_path: Option<&Path>) -> Result<Prepared, String> {
+    use compiler::compiled::{compile, ModelError};
+    use compiler::diagnostics::render;
+    let source = read_model(model_path)?;
+    let name = model_path.display().to_string();
+    let color = use_color();
+    let front = compiler::front_end(&source);
+    eprint!("{}", render(&front.diagnostics, &name, &source, color));
+    let checked = match (&front.checked, front.has_errors()) {
+        (Some(c), false) => c,
+        _ => {
+            let n = front.diagnostics.iter().filter(|d| d.is_error()).count();
+            return Err(format!(
+                "{name}: {n} error{} in the model; nothing was run",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+    };
+    let data = data::load(&front.parsed.program, &name, &source, data_path, color)?;
+    let model =
+        compile(&front.parsed.program, &checked.typed, &source, &data).map_err(|e| match e {
+            ModelError::Compile(d) => {
+                eprint!("{}", render(&[d], &name, &source, color));
+                format!("{name}: the model could not be compiled")
+            }
+            ModelError::TransformedData(m) => format!("error in transformed data: {m}"),
+        })?;
+    let model_name = model_path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".into());
+    Ok(Prepared {
+        model: std::sync::Arc::new(model),
+        model_name,
+    })
 }

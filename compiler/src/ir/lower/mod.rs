@@ -101,6 +101,8 @@ impl VarStorage {
 pub struct Lowering<'a> {
     pub(crate) program: &'a Program,
     pub(crate) typed: &'a TypedProgram,
+    /// The model's text, for messages that quote it.
+    #[allow(dead_code)]
     pub(crate) source: &'a str,
     pub module: Module,
     pub(crate) vars: HashMap<VarId, VarStorage>,
