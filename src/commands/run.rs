@@ -22,32 +22,32 @@ pub struct RunArgs {
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// How many chains to run.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub chains: u64,
     /// How many chains run at once, each on its own thread (default: one per core, at most --chains).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub parallel_chains: Option<u64>,
     /// Warmup iterations per chain; they adapt the step size and metric and are not kept.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=100_000_000))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=100_000_000))]
     pub iter_warmup: u64,
     /// Sampling iterations per chain, after warmup.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=100_000_000))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=100_000_000))]
     pub iter_sampling: u64,
     /// Keep every n-th draw.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub thin: u64,
     /// Random seed; the same seed gives the same draws (default: chosen at random and printed).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// Initial values: a number R draws them uniformly from (-R, R) on the unconstrained scale;
     /// a JSON file gives them (a list "u" of unconstrained values).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub inits: Option<String>,
     /// Target acceptance rate of warmup's step-size adaptation, between 0 and 1. Raise it (0.95, 0.99) to remove divergences.
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.8)]
     pub adapt_delta: f64,
     /// The largest tree depth NUTS may build (2^depth leapfrog steps at most).
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=30))]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=30))]
     pub max_treedepth: u64,
     /// The mass matrix: diagonal, or dense for strongly correlated posteriors.
     #[arg(long, value_enum, default_value_t = MetricArg::Diag)]
@@ -217,7 +217,7 @@ fn random_seed() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    (nanos as u64 ^ (std::process::id() as u64) << 32) % 4_294_967_296
+    (nanos as u64 ^ ((std::process::id() as u64) << 16)) % 4_294_967_296
 }
 
 fn parse_inits(inits: Option<&str>) -> Result<InitialValues, String> {
@@ -298,7 +298,7 @@ fn fixed_param(
         let mut rng = rand::rngs::StdRng::seed_from_u64(
             config
                 .seed
-                .wrapping_add(chain as u64 * 0x9E37_79B9_7F4A_7C15),
+                .wrapping_add((chain as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
         );
         let theta = match &config.init {
             InitialValues::Given(p) => p.clone(),

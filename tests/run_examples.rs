@@ -1,0 +1,362 @@
+//! End-to-end tests of `cmod run`: every example runs with a fixed seed and its
+//! posterior is checked against known values; flags, fixed_param and Ctrl-C too.
+
+use runtime::stan_csv::read_stan_csv;
+use runtime::ChainDraws;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn cmod() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cmod"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cmod-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Runs an example and returns the process output and its chains.
+fn run_example(model: &str, data: Option<&str>, extra: &[&str]) -> (Output, Vec<ChainDraws>) {
+    let out_dir = temp_dir(&model.replace('/', "_"));
+    let mut cmd = cmod();
+    cmd.arg("run")
+        .arg(root().join(model))
+        .arg("--seed")
+        .arg("12345")
+        .arg("--output-dir")
+        .arg(&out_dir);
+    if let Some(d) = data {
+        cmd.arg("--data").arg(root().join(d));
+    }
+    cmd.args(extra);
+    let output = cmd.output().expect("cmod runs");
+    let mut chains = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&out_dir) {
+        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        files.sort();
+        for f in files {
+            chains.push(read_stan_csv(&f).expect("cmod's CSV reads back"));
+        }
+    }
+    (output, chains)
+}
+
+/// Posterior mean, sd and (naive, conservative x2) MCSE of a column over all chains.
+fn stats(chains: &[ChainDraws], name: &str) -> (f64, f64) {
+    let draws: Vec<f64> = chains
+        .iter()
+        .flat_map(|c| c.sampling_column_named(name).expect("column exists"))
+        .collect();
+    let n = draws.len() as f64;
+    let mean = draws.iter().sum::<f64>() / n;
+    let sd = (draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    (mean, sd)
+}
+
+fn truth(dir: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(root().join(dir).join("truth.json")).unwrap())
+        .unwrap()
+}
+
+/// A simulated truth must lie within 3.5 posterior sds of the posterior mean
+/// (a weak check that a wrong model or sampler still fails).
+fn covers(chains: &[ChainDraws], name: &str, true_value: f64) {
+    let (mean, sd) = stats(chains, name);
+    assert!(
+        (mean - true_value).abs() < 3.5 * sd,
+        "{name}: posterior mean {mean} (sd {sd}) vs truth {true_value}"
+    );
+}
+
+#[test]
+fn eight_schools_noncentered_matches_posteriordb() {
+    let (output, chains) = run_example(
+        "examples/eight_schools/eight_schools_noncentered.cmod",
+        Some("examples/eight_schools/data.json"),
+        &["--quiet"],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(chains.len(), 4);
+    // posteriordb's reference means (10 x 1000 independent draws).
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join(
+            "../shared/posteriordb/eight_schools-eight_schools_noncentered/reference_draws.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    for name in ["mu", "tau"] {
+        let ref_draws: Vec<f64> = reference[name]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()))
+            .collect();
+        let ref_mean = ref_draws.iter().sum::<f64>() / ref_draws.len() as f64;
+        let (mean, sd) = stats(&chains, name);
+        // 4000 draws with ESS well above 1000: the mean's MCSE is under sd / 30.
+        assert!(
+            (mean - ref_mean).abs() < 4.0 * sd / 30.0,
+            "{name}: {mean} vs reference {ref_mean}"
+        );
+    }
+}
+
+#[test]
+fn eight_schools_centered_reports_divergences_with_advice() {
+    let (output, chains) = run_example(
+        "examples/eight_schools/eight_schools_centered.cmod",
+        Some("examples/eight_schools/data.json"),
+        &[],
+    );
+    assert!(output.status.success());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let divergent: f64 = chains
+        .iter()
+        .map(|c| {
+            c.sampling_column_named("divergent__")
+                .unwrap()
+                .iter()
+                .sum::<f64>()
+        })
+        .sum();
+    assert!(divergent > 0.0, "the centered eight schools should diverge");
+    assert!(
+        text.contains("adapt_delta") && text.contains("non-centered"),
+        "{text}"
+    );
+}
+
+#[test]
+fn linear_regression_recovers_the_simulated_values() {
+    let (output, chains) = run_example(
+        "examples/linear_regression/linear_regression.cmod",
+        Some("examples/linear_regression/data.json"),
+        &["--quiet"],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let t = truth("examples/linear_regression");
+    covers(&chains, "alpha", t["alpha"].as_f64().unwrap());
+    covers(&chains, "sigma", t["sigma"].as_f64().unwrap());
+    for (k, b) in t["beta"].as_array().unwrap().iter().enumerate() {
+        covers(&chains, &format!("beta.{}", k + 1), b.as_f64().unwrap());
+    }
+}
+
+#[test]
+fn logistic_regression_recovers_the_simulated_values() {
+    let (output, chains) = run_example(
+        "examples/logistic_regression/logistic_regression.cmod",
+        Some("examples/logistic_regression/data.json"),
+        &["--quiet"],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let t = truth("examples/logistic_regression");
+    covers(&chains, "alpha", t["alpha"].as_f64().unwrap());
+    for (k, b) in t["beta"].as_array().unwrap().iter().enumerate() {
+        covers(&chains, &format!("beta.{}", k + 1), b.as_f64().unwrap());
+    }
+}
+
+#[test]
+fn poisson_regression_recovers_the_simulated_values() {
+    let (output, chains) = run_example(
+        "examples/poisson_regression/poisson_regression.cmod",
+        Some("examples/poisson_regression/data.json"),
+        &["--quiet"],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let t = truth("examples/poisson_regression");
+    covers(&chains, "alpha", t["alpha"].as_f64().unwrap());
+    covers(&chains, "beta", t["beta"].as_f64().unwrap());
+}
+
+#[test]
+fn a_model_without_data_needs_no_data_file() {
+    let (output, chains) = run_example("examples/no_data/banana.cmod", None, &["--quiet"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // E[x] = 0 and E[y] = 0.2 exactly.
+    let (mx, sx) = stats(&chains, "x");
+    let (my, sy) = stats(&chains, "y");
+    assert!(mx.abs() < 4.0 * sx / 20.0, "E[x] = {mx}");
+    assert!((my - 0.2).abs() < 4.0 * sy / 20.0, "E[y] = {my}");
+}
+
+#[test]
+fn the_same_seed_gives_the_same_draws() {
+    let (_, a) = run_example(
+        "examples/no_data/banana.cmod",
+        None,
+        &["--quiet", "--chains", "2", "--iter-sampling", "50"],
+    );
+    let (_, b) = run_example(
+        "examples/no_data/banana.cmod",
+        None,
+        &[
+            "--quiet",
+            "--chains",
+            "2",
+            "--iter-sampling",
+            "50",
+            "--parallel-chains",
+            "1",
+        ],
+    );
+    assert_eq!(
+        a[0].sampling_column_named("x"),
+        b[0].sampling_column_named("x")
+    );
+    assert_eq!(
+        a[1].sampling_column_named("y"),
+        b[1].sampling_column_named("y")
+    );
+}
+
+#[test]
+fn fixed_param_keeps_the_parameters_fixed() {
+    let dir = temp_dir("inits");
+    std::fs::create_dir_all(&dir).unwrap();
+    let inits = dir.join("inits.json");
+    std::fs::write(&inits, r#"{"u": [0.5, -1.0]}"#).unwrap();
+    let (output, chains) = run_example(
+        "examples/no_data/banana.cmod",
+        None,
+        &[
+            "--quiet",
+            "--algorithm",
+            "fixed-param",
+            "--iter-sampling",
+            "20",
+            "--inits",
+            inits.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let x = chains[0].sampling_column_named("x").unwrap();
+    assert_eq!(x.len(), 20);
+    assert!(x.iter().all(|v| *v == 0.5));
+}
+
+fn expect_flag_error(args: &[&str], needle: &str) {
+    let output = cmod().args(args).output().unwrap();
+    assert!(!output.status.success(), "{args:?} should fail");
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains(needle),
+        "{args:?}: expected {needle:?} in:\n{err}"
+    );
+}
+
+#[test]
+fn bad_flags_are_explained() {
+    let model = root().join("examples/no_data/banana.cmod");
+    let m = model.to_str().unwrap();
+    expect_flag_error(&["run", m, "--chains", "0"], "--chains");
+    expect_flag_error(&["run", m, "--adapt-delta", "1.5"], "between 0 and 1");
+    expect_flag_error(&["run", m, "--metric", "full"], "diag");
+    expect_flag_error(&["run", m, "--thin", "-1"], "--thin");
+    expect_flag_error(&["run", m, "--inits", "-3"], "radius");
+    expect_flag_error(
+        &["run", m, "--inits", "/no/such/file.json"],
+        "cannot be read",
+    );
+    expect_flag_error(&["run", m, "--max-treedepth", "0"], "--max-treedepth");
+    expect_flag_error(
+        &["run", "/no/such/model.cmod"],
+        "cannot read the model file",
+    );
+    expect_flag_error(
+        &[
+            "run",
+            root()
+                .join("examples/linear_regression/linear_regression.cmod")
+                .to_str()
+                .unwrap(),
+        ],
+        "--data",
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_leaves_readable_csv_files() {
+    let out_dir = temp_dir("sigint");
+    let mut child = cmod()
+        .arg("run")
+        .arg(root().join("examples/no_data/banana.cmod"))
+        .args([
+            "--iter-sampling",
+            "100000000",
+            "--chains",
+            "2",
+            "--seed",
+            "1",
+            "--quiet",
+            "--output-dir",
+        ])
+        .arg(&out_dir)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until both files have some rows.
+    let files = [out_dir.join("banana-1.csv"), out_dir.join("banana-2.csv")];
+    let start = std::time::Instant::now();
+    while start.elapsed().as_secs() < 60 {
+        let rows = files
+            .iter()
+            .map(|f| {
+                std::fs::read_to_string(f)
+                    .map(|t| t.lines().filter(|l| !l.starts_with('#')).count())
+                    .unwrap_or(0)
+            })
+            .min()
+            .unwrap_or(0);
+        if rows > 1500 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success() || status.code() == Some(130));
+    for f in &files {
+        let draws = read_stan_csv(Path::new(f)).expect("an interrupted CSV still reads");
+        assert!(draws.num_sampling_rows() > 0);
+    }
+}
