@@ -1,5 +1,5 @@
 //! Benchmark, not a test: how long the front end takes to check a 300-line model. Run it with
-//! `cargo test --release -p compiler --test check_speed -- --ignored --nocapture`.
+//! `cargo run --release -p compiler --example check_speed`.
 
 use std::time::Instant;
 
@@ -62,9 +62,7 @@ fn model(outcomes: usize) -> String {
     s
 }
 
-#[test]
-#[ignore = "a benchmark; run with --ignored --nocapture"]
-fn check_a_300_line_model() {
+fn main() {
     let source = model(10);
     let lines = source.lines().count();
     let result = compiler::front_end(&source);
