@@ -949,3 +949,75 @@ fn awkward_arguments_never_panic() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// von_mises_cdf (Stan's convention: support [-pi, pi] whatever mu is)
+/// against quadrature: to 1e-7 (the accuracy of the interpolated quadrature
+/// table) where Stan uses its series (kappa < 49), to
+/// 2e-3 where it uses a normal approximation (kappa >= 50); and its lcdf,
+/// lccdf and y- and mu-partials agree.
+#[test]
+fn von_mises_cdf_matches_quadrature() {
+    // The cumulative of the centered density, extended periodically.
+    let g = |x: f64, k: f64| {
+        let turns = ((x + PI) / (2.0 * PI)).floor();
+        turns + von_mises_centered_cdf((x + PI).rem_euclid(2.0 * PI) - PI, k)
+    };
+    for (k, tol) in [
+        (0.01, 1e-7),
+        (1.0, 1e-7),
+        (8.0, 1e-7),
+        (40.0, 1e-7),
+        (80.0, 2e-3),
+        (1e3, 2e-3),
+    ] {
+        for mu in [-7.0, -2.5, 0.0, 1.0, 3.0, 10.0] {
+            for y in [-3.1, -1.0, 0.0, 0.4, 2.0, 3.1] {
+                let want = g(y - mu, k) - g(-PI - mu, k);
+                let got = ok(von_mises_cdf(d(&[y]), d(&[mu]), d(&[k])));
+                assert!(
+                    (got - want).abs() <= tol,
+                    "von_mises_cdf({y}, {mu}, {k}) = {got}, want {want}"
+                );
+                let lcdf = ok(von_mises_lcdf(d(&[y]), d(&[mu]), d(&[k])));
+                let lccdf = ok(von_mises_lccdf(d(&[y]), d(&[mu]), d(&[k])));
+                assert!(
+                    (lcdf.exp() - got).abs() < 1e-12 && (lccdf.exp() - (1.0 - got)).abs() < 1e-12
+                );
+                let (mut dy, mut dmu) = ([0.0], [0.0]);
+                von_mises_cdf(
+                    RealArg::param(&[y], &mut dy),
+                    RealArg::param(&[mu], &mut dmu),
+                    d(&[k]),
+                )
+                .unwrap();
+                let h = 1e-6;
+                let fd = |f: &dyn Fn(f64) -> f64, x: f64| (f(x + h) - f(x - h)) / (2.0 * h);
+                let cdf = |y: f64, mu: f64| ok(von_mises_cdf(d(&[y]), d(&[mu]), d(&[k])));
+                let (fy, fmu) = (fd(&|t| cdf(t, mu), y), fd(&|t| cdf(y, t), mu));
+                if k < 49.0 {
+                    assert!(
+                        (dy[0] - fy).abs() < 1e-6 * (1.0 + fy.abs()),
+                        "d/dy at ({y}, {mu}, {k}): {} vs {fy}",
+                        dy[0]
+                    );
+                    assert!(
+                        (dmu[0] - fmu).abs() < 1e-6 * (1.0 + fmu.abs()),
+                        "d/dmu at ({y}, {mu}, {k}): {} vs {fmu}",
+                        dmu[0]
+                    );
+                }
+            }
+        }
+    }
+    for bad in [
+        [4.0, 0.0, 1.0],
+        [0.0, f64::NAN, 1.0],
+        [0.0, 0.0, 0.0],
+        [0.0, 0.0, -1.0],
+    ] {
+        assert!(
+            von_mises_cdf(d(&bad[0..1]), d(&bad[1..2]), d(&bad[2..3])).is_err(),
+            "{bad:?}"
+        );
+    }
+}
