@@ -604,6 +604,91 @@ cdfs!(
     beta
 );
 
+/// The von Mises CDF on [-pi, pi] with mean 0, as Stan (after SciPy)
+/// computes it: a backward-recursion series below kappa = 49, a normal
+/// approximation from 50, and a linear blend between.
+fn von_mises_centered(x: f64, k: f64) -> f64 {
+    fn series(x: f64, k: f64) -> f64 {
+        let p = (28.0 + 0.5 * k - 100.0 / (k + 5.0) + 1.0) as i64;
+        let (s, c) = x.sin_cos();
+        let (mut sn, mut cn) = ((p as f64) * x).sin_cos();
+        let (mut r, mut v) = (0.0, 0.0);
+        for n in 1..p {
+            let m = (p - n) as f64;
+            let sn_next = sn * c - cn * s;
+            cn = cn * c + sn * s;
+            sn = sn_next;
+            r = 1.0 / (2.0 * m / k + r);
+            v = r * (sn / m + v);
+        }
+        0.5 + x / (2.0 * PI) + v / PI
+    }
+    fn normal_approx(x: f64, k: f64) -> f64 {
+        // b = sqrt(2 / pi) e^k / I0(k), on the log scale to avoid overflow.
+        let b = (2.0 / PI).sqrt() * (k - log_modified_bessel_first_kind(0.0, k)).exp();
+        let z = b * (0.5 * x).sin();
+        0.5 * erfc(-z / SQRT_2)
+    }
+    if k < 49.0 {
+        series(x, k).clamp(0.0, 1.0)
+    } else if k < 50.0 {
+        (50.0 - k) * series(x, 49.0) + (k - 49.0) * normal_approx(x, 50.0)
+    } else {
+        normal_approx(x, k)
+    }
+}
+/// P(Y <= y) for Y von Mises on [-pi, pi] (Stan's convention: the support
+/// is [-pi, pi] whatever mu is).
+fn von_mises_p(y: f64, mu: f64, k: f64) -> f64 {
+    if y <= -PI {
+        return 0.0;
+    }
+    if y >= PI {
+        return 1.0;
+    }
+    let two_pi = 2.0 * PI;
+    let x2 = (y - mu + PI).rem_euclid(two_pi) - PI;
+    let mu2 = (mu + PI).rem_euclid(two_pi) - PI;
+    let (cut, bound) = if mu2 < 0.0 {
+        (mu2 + PI, -PI - mu2)
+    } else {
+        (mu2 - PI, PI - mu2)
+    };
+    let f_bound = von_mises_centered(bound, k);
+    let p = if y <= cut {
+        von_mises_centered(x2, k) - f_bound
+    } else {
+        von_mises_centered(x2, k) + 1.0 - f_bound
+    };
+    p.clamp(0.0, 1.0)
+}
+fn von_mises_scalar([y, mu, k]: [f64; 3], d: &mut [f64; 3]) -> (f64, f64) {
+    let log_norm = (2.0 * PI).ln() + log_modified_bessel_first_kind(0.0, k);
+    let dens = |t: f64| (k * (t - mu).cos() - log_norm).exp();
+    if y > -PI && y < PI {
+        d[0] = dens(y);
+        d[1] = dens(-PI) - dens(y);
+        d[2] = richardson_pub(|kk| von_mises_p(y, mu, kk), k);
+    }
+    let p = von_mises_p(y, mu, k);
+    (p, 1.0 - p)
+}
+fn von_mises_check(f: &str, [y, mu, k]: [&[f64]; 3]) -> Result<(), DomainError> {
+    check_bounded(f, "Random variable", y, -PI, PI)?;
+    check_finite(f, "Location parameter", mu)?;
+    check_positive_finite(f, "Scale parameter", k)
+}
+cdfs!(
+    von_mises_cdf,
+    von_mises_lcdf,
+    von_mises_lccdf,
+    von_mises_check as Check<3>,
+    von_mises_scalar,
+    y,
+    mu,
+    kappa
+);
+
 /// A derivative by Richardson-extrapolated central differences (for
 /// parameters whose CDF derivative has no closed form).
 pub(crate) fn richardson_pub(f: impl Fn(f64) -> f64, x: f64) -> f64 {

@@ -22,6 +22,15 @@ fn std_gamma(shape: f64, rng: &mut dyn Rng) -> R {
         .map(|g| g.sample(rng))
         .map_err(|e| DomainError::new("gamma_rng", format!("Shape parameter is {shape}: {e}")))
 }
+/// The log of a standard gamma draw, accurate when the draw itself would
+/// underflow (small shapes): for shape < 1, G(a) = G(a + 1) U^(1 / a).
+fn ln_std_gamma(shape: f64, rng: &mut dyn Rng) -> R {
+    if shape >= 1.0 {
+        return Ok(std_gamma(shape, rng)?.ln());
+    }
+    let g = std_gamma(shape + 1.0, rng)?;
+    Ok(g.ln() + unif(rng).ln() / shape)
+}
 
 pub fn normal_rng(mu: f64, sigma: f64, rng: &mut dyn Rng) -> R {
     check_finite("normal_rng", "Location parameter", &[mu])?;
@@ -94,7 +103,8 @@ pub fn scaled_inv_chi_square_rng(nu: f64, s: f64, rng: &mut dyn Rng) -> R {
         &[nu],
     )?;
     check_positive_finite("scaled_inv_chi_square_rng", "Scale parameter", &[s])?;
-    Ok(nu * s * s / (2.0 * std_gamma(0.5 * nu, rng)?))
+    // On the log scale: for tiny nu and s, nu s^2 and the gamma draw both underflow.
+    Ok((nu.ln() + 2.0 * s.ln() - std::f64::consts::LN_2 - ln_std_gamma(0.5 * nu, rng)?).exp())
 }
 pub fn exponential_rng(beta: f64, rng: &mut dyn Rng) -> R {
     check_positive_finite("exponential_rng", "Inverse scale parameter", &[beta])?;
@@ -138,12 +148,28 @@ pub fn pareto_type_2_rng(mu: f64, lambda: f64, alpha: f64, rng: &mut dyn Rng) ->
 pub fn beta_rng(alpha: f64, beta: f64, rng: &mut dyn Rng) -> R {
     check_positive_finite("beta_rng", "First shape parameter", &[alpha])?;
     check_positive_finite("beta_rng", "Second shape parameter", &[beta])?;
-    let a = std_gamma(alpha, rng)?;
-    let b = std_gamma(beta, rng)?;
-    Ok(a / (a + b))
+    // Small shapes make both gamma draws underflow to 0 (and 0 / 0 is NaN),
+    // so draw them on the log scale there, as Stan does.
+    if alpha > 1.0 && beta > 1.0 {
+        let a = std_gamma(alpha, rng)?;
+        let b = std_gamma(beta, rng)?;
+        return Ok(a / (a + b));
+    }
+    let (la, lb) = (ln_std_gamma(alpha, rng)?, ln_std_gamma(beta, rng)?);
+    let lse = if la > lb {
+        la + (lb - la).exp().ln_1p()
+    } else {
+        lb + (la - lb).exp().ln_1p()
+    };
+    Ok((la - lse).exp())
 }
 pub fn beta_proportion_rng(mu: f64, kappa: f64, rng: &mut dyn Rng) -> R {
-    check_bounded("beta_proportion_rng", "Location parameter", &[mu], 0.0, 1.0)?;
+    if !(mu > 0.0 && mu < 1.0) {
+        return Err(DomainError::new(
+            "beta_proportion_rng",
+            format!("Location parameter is {mu}, but must be in the interval (0, 1)!"),
+        ));
+    }
     check_positive_finite("beta_proportion_rng", "Precision parameter", &[kappa])?;
     beta_rng(mu * kappa, (1.0 - mu) * kappa, rng)
 }
@@ -158,13 +184,16 @@ pub fn uniform_rng(alpha: f64, beta: f64, rng: &mut dyn Rng) -> R {
     }
     Ok(alpha + (beta - alpha) * unif(rng))
 }
-/// Best and Fisher's (1979) rejection sampler.
+/// Best and Fisher's (1979) rejection sampler. As in Stan, the draw lies in
+/// `[m - pi, m + pi]` where `m` is `mu` reduced to `[0, 2 pi)`.
 pub fn von_mises_rng(mu: f64, kappa: f64, rng: &mut dyn Rng) -> R {
     check_finite("von_mises_rng", "Location parameter", &[mu])?;
     check_nonnegative("von_mises_rng", "Scale parameter", &[kappa])?;
     check_finite("von_mises_rng", "Scale parameter", &[kappa])?;
     let pi = std::f64::consts::PI;
-    if kappa < 1e-8 {
+    let mu = mu.rem_euclid(2.0 * pi);
+    // Below this the rejection sampler's rho is 0 in double precision.
+    if kappa < 1.4e-8 {
         return Ok(mu + pi * (2.0 * unif(rng) - 1.0));
     }
     let r = 1.0 + (1.0 + 4.0 * kappa * kappa).sqrt();
@@ -177,9 +206,7 @@ pub fn von_mises_rng(mu: f64, kappa: f64, rng: &mut dyn Rng) -> R {
         let u2 = unif(rng);
         if y * (2.0 - y) >= u2 || (y / u2).ln() + 1.0 >= y {
             let sign = if unif(rng) > 0.5 { 1.0 } else { -1.0 };
-            let x = mu + sign * w.clamp(-1.0, 1.0).acos();
-            // Wrap into [mu - pi, mu + pi] as Stan does.
-            return Ok(x);
+            return Ok(mu + sign * w.clamp(-1.0, 1.0).acos());
         }
     }
     Err(DomainError::new(
@@ -211,6 +238,17 @@ pub fn binomial_rng(n: i64, theta: f64, rng: &mut dyn Rng) -> Ri {
         .map_err(|e| DomainError::new("binomial_rng", e))
 }
 pub fn beta_binomial_rng(n: i64, alpha: f64, beta: f64, rng: &mut dyn Rng) -> Ri {
+    check_int_nonnegative("beta_binomial_rng", "Population size parameter", &[n])?;
+    check_positive_finite(
+        "beta_binomial_rng",
+        "First prior sample size parameter",
+        &[alpha],
+    )?;
+    check_positive_finite(
+        "beta_binomial_rng",
+        "Second prior sample size parameter",
+        &[beta],
+    )?;
     let p = beta_rng(alpha, beta, rng)?;
     binomial_rng(n, p, rng)
 }
@@ -249,39 +287,70 @@ pub fn neg_binomial_2_log_rng(eta: f64, phi: f64, rng: &mut dyn Rng) -> Ri {
     check_finite("neg_binomial_2_log_rng", "Log-location parameter", &[eta])?;
     neg_binomial_2_rng(eta.exp(), phi, rng)
 }
+/// hypergeometric_rng(N, a, b): successes in N draws without replacement
+/// from a successes and b failures, by inversion outward from the mode
+/// (expected work of the order of the standard deviation, not of N).
 pub fn hypergeometric_rng(big_n: i64, a: i64, b: i64, rng: &mut dyn Rng) -> Ri {
-    if big_n < 0 || a < 0 || b < 0 || big_n > a + b {
+    const F: &str = "hypergeometric_rng";
+    check_int_nonnegative(F, "Successes parameter", &[a])?;
+    check_int_nonnegative(F, "Failures parameter", &[b])?;
+    let total = a.checked_add(b).ok_or_else(|| {
+        DomainError::new(
+            F,
+            format!("Successes and failures parameters ({a} + {b}) overflow an int"),
+        )
+    })?;
+    if big_n < 0 || big_n > total {
         return Err(DomainError::new(
-            "hypergeometric_rng",
-            format!(
-                "Draws parameter is {big_n}, but must be in the interval [0, {}]!",
-                a + b
-            ),
+            F,
+            format!("Draws parameter is {big_n}, but must be in the interval [0, {total}]!"),
         ));
     }
-    // Draw without replacement, one item at a time.
-    let (mut succ_left, mut total_left, mut got) = (a, a + b, 0);
-    for _ in 0..big_n {
-        let u: f64 = StandardUniform.sample(rng);
-        if u < succ_left as f64 / total_left as f64 {
-            got += 1;
-            succ_left -= 1;
-        }
-        total_left -= 1;
+    let lo = (big_n - b).max(0);
+    let hi = big_n.min(a);
+    if lo == hi {
+        return Ok(lo);
     }
-    Ok(got)
+    let (nf, af, bf) = (big_n as f64, a as f64, b as f64);
+    let mode = (((nf + 1.0) * (af + 1.0) / (af + bf + 2.0)).floor() as i64).clamp(lo, hi);
+    let lchoose_i = |x: i64, y: i64| lchoose(x as f64, y as f64);
+    let p_mode = (lchoose_i(a, mode) + lchoose_i(b, big_n - mode) - lchoose_i(total, big_n)).exp();
+    // p(k + 1) / p(k) and p(k - 1) / p(k).
+    let up = |k: f64| (af - k) * (nf - k) / ((k + 1.0) * (bf - nf + k + 1.0));
+    let down = |k: f64| k * (bf - nf + k) / ((af - k + 1.0) * (nf - k + 1.0));
+    let mut u: f64 = StandardUniform.sample(rng);
+    u -= p_mode;
+    if u <= 0.0 {
+        return Ok(mode);
+    }
+    let (mut k_dn, mut p_dn, mut k_up, mut p_up) = (mode, p_mode, mode, p_mode);
+    while k_dn > lo || k_up < hi {
+        if k_dn > lo {
+            p_dn *= down(k_dn as f64);
+            k_dn -= 1;
+            u -= p_dn;
+            if u <= 0.0 {
+                return Ok(k_dn);
+            }
+        }
+        if k_up < hi {
+            p_up *= up(k_up as f64);
+            k_up += 1;
+            u -= p_up;
+            if u <= 0.0 {
+                return Ok(k_up);
+            }
+        }
+        // The rest of the mass is below rounding: the draw is in the body.
+        if p_dn < 1e-300 && p_up < 1e-300 {
+            break;
+        }
+    }
+    Ok(mode)
 }
 /// categorical_rng(theta): a 1-based category.
 pub fn categorical_rng(theta: &[f64], rng: &mut dyn Rng) -> Ri {
-    if theta.is_empty()
-        || theta.iter().any(|t| !(*t >= 0.0))
-        || (theta.iter().sum::<f64>() - 1.0).abs() > 1e-8
-    {
-        return Err(DomainError::new(
-            "categorical_rng",
-            "Probabilities parameter is not a valid simplex",
-        ));
-    }
+    check_simplex_rng("categorical_rng", theta)?;
     let u: f64 = StandardUniform.sample(rng);
     let mut acc = 0.0;
     for (k, t) in theta.iter().enumerate() {
@@ -292,6 +361,18 @@ pub fn categorical_rng(theta: &[f64], rng: &mut dyn Rng) -> Ri {
     }
     Ok(theta.len() as i64)
 }
+fn check_simplex_rng(f: &str, theta: &[f64]) -> Result<(), DomainError> {
+    if theta.is_empty()
+        || theta.iter().any(|t| !(*t >= 0.0))
+        || (theta.iter().sum::<f64>() - 1.0).abs() > 1e-8
+    {
+        return Err(DomainError::new(
+            f,
+            "Probabilities parameter is not a valid simplex",
+        ));
+    }
+    Ok(())
+}
 pub fn categorical_logit_rng(beta: &[f64], rng: &mut dyn Rng) -> Ri {
     check_finite("categorical_logit_rng", "Log odds parameter", beta)?;
     let lse = log_sum_exp_slice(beta);
@@ -300,13 +381,29 @@ pub fn categorical_logit_rng(beta: &[f64], rng: &mut dyn Rng) -> Ri {
     let theta: Vec<f64> = theta.iter().map(|t| t / s).collect();
     categorical_rng(&theta, rng)
 }
-/// multinomial_rng(theta, n): counts per category.
+/// multinomial_rng(theta, n): counts per category, by a binomial draw per
+/// category given the ones before it (work independent of n), as Stan does.
 pub fn multinomial_rng(theta: &[f64], n: i64, rng: &mut dyn Rng) -> Result<Vec<i64>, DomainError> {
+    check_simplex_rng("multinomial_rng", theta)?;
     check_int_nonnegative("multinomial_rng", "number of trials variables", &[n])?;
     let mut out = vec![0i64; theta.len()];
-    for _ in 0..n {
-        let k = categorical_rng(theta, rng)?;
-        out[(k - 1) as usize] += 1;
+    let (mut n_left, mut mass_left) = (n, 1.0);
+    for (k, t) in theta.iter().enumerate() {
+        if n_left == 0 {
+            break;
+        }
+        if k + 1 == theta.len() {
+            out[k] = n_left;
+            break;
+        }
+        let p = if mass_left > 0.0 {
+            (t / mass_left).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        out[k] = binomial_rng(n_left, p, rng)?;
+        n_left -= out[k];
+        mass_left -= t;
     }
     Ok(out)
 }
@@ -315,19 +412,54 @@ pub fn multinomial_logit_rng(
     n: i64,
     rng: &mut dyn Rng,
 ) -> Result<Vec<i64>, DomainError> {
+    check_finite(
+        "multinomial_logit_rng",
+        "log-probabilities parameter",
+        gamma,
+    )?;
+    if gamma.is_empty() {
+        return Err(DomainError::new(
+            "multinomial_logit_rng",
+            "log-probabilities parameter has size 0, but must have a non-zero size",
+        ));
+    }
     let lse = log_sum_exp_slice(gamma);
     let theta: Vec<f64> = gamma.iter().map(|g| (g - lse).exp()).collect();
     let s: f64 = theta.iter().sum();
     let theta: Vec<f64> = theta.iter().map(|t| t / s).collect();
     multinomial_rng(&theta, n, rng)
 }
+/// Stan's checks of ordinal cut-points: at least one, finite, strictly increasing.
+fn check_cuts(f: &str, cuts: &[f64]) -> Result<(), DomainError> {
+    if cuts.is_empty() {
+        return Err(DomainError::new(
+            f,
+            "Size of cut points parameter is 0, but must be greater than 0!",
+        ));
+    }
+    check_finite(f, "Cut-points", cuts)?;
+    if let Some(i) = (1..cuts.len()).find(|&i| !(cuts[i] > cuts[i - 1])) {
+        return Err(DomainError::new(
+            f,
+            format!(
+                "Cut-points is not a valid ordered vector. The element at {} is {}, but should be greater than the previous element, {}",
+                i + 1,
+                cuts[i],
+                cuts[i - 1]
+            ),
+        ));
+    }
+    Ok(())
+}
 pub fn ordered_logistic_rng(eta: f64, cuts: &[f64], rng: &mut dyn Rng) -> Ri {
     check_finite("ordered_logistic_rng", "Location parameter", &[eta])?;
+    check_cuts("ordered_logistic_rng", cuts)?;
     let latent = eta + logit(unif(rng));
     Ok(1 + cuts.iter().filter(|c| latent > **c).count() as i64)
 }
 pub fn ordered_probit_rng(eta: f64, cuts: &[f64], rng: &mut dyn Rng) -> Ri {
     check_finite("ordered_probit_rng", "Location parameter", &[eta])?;
+    check_cuts("ordered_probit_rng", cuts)?;
     let latent = eta + std_normal(rng);
     Ok(1 + cuts.iter().filter(|c| latent > **c).count() as i64)
 }

@@ -379,6 +379,9 @@ pub fn gamma_p(a: f64, x: f64) -> f64 {
     if x == f64::INFINITY {
         return 1.0;
     }
+    if x < TINY_X {
+        return ln_gamma_p_tiny_x(a, x).exp();
+    }
     statrs::function::gamma::gamma_lr(a, x)
 }
 /// The regularized upper incomplete gamma function Q(a, x).
@@ -389,7 +392,30 @@ pub fn gamma_q(a: f64, x: f64) -> f64 {
     if x == f64::INFINITY {
         return 0.0;
     }
+    if x < TINY_X {
+        return -ln_gamma_p_tiny_x(a, x).exp_m1();
+    }
     statrs::function::gamma::gamma_ur(a, x)
+}
+/// Below this x, statrs's incomplete gamma functions treat x as 0 (an
+/// absolute tolerance of 1e-15), which is wrong for small shapes: P(0.1, 1e-20)
+/// is 0.0105. There the series is used directly.
+const TINY_X: f64 = 1e-10;
+/// log P(a, x) for x < TINY_X by the series
+/// P = x^a e^-x / Gamma(a + 1) * (1 + x / (a + 1) + x^2 / ((a + 1)(a + 2)) + ...).
+fn ln_gamma_p_tiny_x(a: f64, x: f64) -> f64 {
+    if x == 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    let (mut term, mut sum) = (1.0, 1.0);
+    for n in 1..50 {
+        term *= x / (a + n as f64);
+        sum += term;
+        if term < 1e-17 * sum {
+            break;
+        }
+    }
+    a * x.ln() - x - lgamma(a + 1.0) + sum.ln()
 }
 /// Partials of P(a, x) with respect to a and x.
 pub fn gamma_p_grad(a: f64, x: f64) -> [f64; 2] {
