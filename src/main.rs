@@ -23,6 +23,8 @@ enum Command {
     Check(commands::check::CheckArgs),
     /// Print the log density and its gradient at a point, as JSON.
     LogProb(commands::log_prob::LogProbArgs),
+    /// Sample every posteriordb posterior and compare it with the reference draws.
+    Validate(commands::validate::ValidateArgs),
     /// Print the posterior summary of Stan CSV files written by cmod or CmdStan.
     Summary {
         /// One CSV file per chain.
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(&args),
         Command::Check(args) => commands::check::run(&args),
         Command::LogProb(args) => commands::log_prob::run(&args),
+        Command::Validate(args) => commands::validate::run(&args),
         Command::Summary { files } => commands::summary::run(&files),
     }
 }

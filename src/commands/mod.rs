@@ -5,6 +5,7 @@ pub mod data;
 pub mod log_prob;
 pub mod run;
 pub mod summary;
+pub mod validate;
 
 use std::io::IsTerminal;
 use std::path::Path;
