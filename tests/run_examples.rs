@@ -158,6 +158,13 @@ fn linear_regression_recovers_the_simulated_values() {
     for (k, b) in t["beta"].as_array().unwrap().iter().enumerate() {
         covers(&chains, &format!("beta.{}", k + 1), b.as_f64().unwrap());
     }
+    // The predictive draw spreads at least as much as the residual noise.
+    let (_, sd_new) = stats(&chains, "y_new");
+    let (sigma, _) = stats(&chains, "sigma");
+    assert!(
+        sd_new > 0.9 * sigma && sd_new < 1.5 * sigma,
+        "sd of y_new {sd_new} vs sigma {sigma}"
+    );
 }
 
 #[test]

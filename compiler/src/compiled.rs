@@ -106,7 +106,16 @@ fn run_transform_data(
         .get("transform_data")
         .copied()
         .ok_or_else(|| internal("no transform_data".into()))?;
-    let mut host = Host::default();
+    // `_rng` in transformed data draws from a fixed stream, so a model's data is the same in every run.
+    let mut rng: rand::rngs::StdRng = rand::SeedableRng::seed_from_u64(0x00C0_FFEE);
+    let rng_ref: &mut dyn rand::Rng = &mut rng;
+    // SAFETY: the pointer is used only during the call below, while `rng` lives.
+    let rng_ptr: *mut (dyn rand::Rng + 'static) =
+        unsafe { std::mem::transmute(rng_ref as *mut dyn rand::Rng) };
+    let mut host = Host {
+        rng: Some(rng_ptr),
+        ..Host::default()
+    };
     let mut adj = vec![0.0; vals.len()];
     let mut empty = vec![0.0; 1];
     let mut ctx = Ctx {

@@ -495,6 +495,7 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("cmod_zero_adjoints", cmod_zero_adjoints as *const u8),
     ];
     s.extend(density_symbols());
+    s.extend(super::rng_kernels::rng_symbols());
     s
 }
 
@@ -512,7 +513,11 @@ pub fn signature_of(name: &str, jit: &JITModule) -> Signature {
         "cmod_print_int" => (vec![types::I64, types::I64, types::I64], vec![]),
         "cmod_print_flush" => (vec![types::I64], vec![]),
         n if is_binary_scalar(n) => (vec![types::F64, types::F64], vec![types::F64]),
-        n if n.ends_with("_lpdf") || n.ends_with("_lpmf") || n == "cmod_zero_adjoints" => {
+        n if n.ends_with("_lpdf")
+            || n.ends_with("_lpmf")
+            || n.ends_with("_rng")
+            || n == "cmod_zero_adjoints" =>
+        {
             (vec![types::I64, types::I64, types::I64], vec![types::I32])
         }
         _ => (vec![types::F64], vec![types::F64]),

@@ -5,6 +5,7 @@
 //! registered by name with `JITBuilder::symbol` and called as `extern "C"`.
 
 pub mod kernels;
+pub mod rng_kernels;
 
 use crate::ir::{self, CmpOp, IBinOp, IExpr, KArg, Place, RBinOp, RExpr, Region, ScalarFn, Stmt};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};

@@ -154,6 +154,9 @@ impl<'a> Lowering<'a> {
                 return Ok(Val::Real(RExpr::Load(Box::new(Place::at(t, 0)))));
             }
         }
+        if n.ends_with("_rng") {
+            return self.rng_call(e, n, args, out);
+        }
         if let Some(family) = stdlib::distribution_info::family_of(n) {
             let propto = n.ends_with("_lupdf") || n.ends_with("_lupmf");
             let refs: Vec<&Expr> = args.iter().collect();
@@ -254,7 +257,7 @@ impl<'a> Lowering<'a> {
             );
             return Ok(Val::Real(RExpr::Call(ScalarFn::LogSumExp2, vec![a, b])));
         }
-        self.lower_container_builtin(e, n, &vals, result_ty, active, out)
+        self.lower_container_builtin(e, n, args, &vals, result_ty, active, out)
     }
 
     /// Reductions and constructors over containers.
@@ -262,6 +265,7 @@ impl<'a> Lowering<'a> {
         &mut self,
         e: &Expr,
         n: &str,
+        args: &[Expr],
         vals: &[Val],
         result_ty: UnsizedType,
         active: bool,
@@ -333,16 +337,8 @@ impl<'a> Lowering<'a> {
             }
             "rep_vector" | "rep_row_vector" | "rep_array" | "rep_matrix" => {
                 let mut dims = Vec::new();
-                for v in &vals[1..] {
-                    match v {
-                        Val::Int(IExpr::Const(c)) if *c >= 0 => dims.push(*c as usize),
-                        _ => {
-                            return Err(LowerError::unsupported(
-                                e.span,
-                                format!("`{n}` with a size known only at run time"),
-                            ))
-                        }
-                    }
+                for size in &args[1..] {
+                    dims.push(self.const_size(size)?);
                 }
                 let x = vals[0].clone();
                 if let Val::Run(inner) = &x {
@@ -426,15 +422,9 @@ impl<'a> Lowering<'a> {
             }
             "head" | "tail" | "segment" => {
                 let run = run0()?;
-                let ints: Vec<i64> = vals[1..]
+                let ints: Vec<i64> = args[1..]
                     .iter()
-                    .map(|v| match v {
-                        Val::Int(IExpr::Const(c)) => Ok(*c),
-                        _ => Err(LowerError::unsupported(
-                            e.span,
-                            format!("`{n}` with a size known only at run time"),
-                        )),
-                    })
+                    .map(|a| self.const_int(a))
                     .collect::<Result<_, _>>()?;
                 let total = run.dims[0] as i64;
                 let elem: usize = run.dims[1..].iter().product();

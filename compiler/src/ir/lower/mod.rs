@@ -8,6 +8,7 @@
 mod builtins;
 mod error;
 mod expr;
+mod rng;
 mod stmt;
 mod transforms;
 
