@@ -51,6 +51,7 @@ pub fn compile(
     let lower_err = |e: LowerError| ModelError::Compile(e.to_diagnostic());
     lowering.lower_data(data).map_err(lower_err)?;
     lowering.lower_transformed_data().map_err(lower_err)?;
+    lowering.check_size().map_err(lower_err)?;
 
     // Run transformed data so its values can size what follows.
     let td = codegen::compile(&lowering.module, &["transform_data"]).map_err(|e| internal(e.0))?;
@@ -61,6 +62,7 @@ pub fn compile(
     lowering.ints_arena = ints;
 
     lowering.lower_model().map_err(lower_err)?;
+    lowering.check_size().map_err(lower_err)?;
     let active = lowering.active.clone();
     let mut module = lowering.module.clone();
     crate::ad::differentiate(&mut module, &active).map_err(|e| {

@@ -47,6 +47,16 @@ pub struct Slot {
     pub dims: Vec<usize>,
 }
 
+/// The number of elements of a slot with these dims, saturating instead of overflowing.
+pub fn checked_len(dims: &[usize]) -> usize {
+    dims.iter()
+        .try_fold(1usize, |acc, d| acc.checked_mul(*d))
+        .unwrap_or(usize::MAX)
+}
+
+/// The most elements an arena may hold (2^28 reals is 2 GiB): larger models are refused with a message.
+pub const MAX_ARENA_LEN: usize = 1 << 28;
+
 /// Where the `Vals` and `Ints` arenas' slots are.
 #[derive(Debug, Clone, Default)]
 pub struct Layout {
@@ -57,16 +67,16 @@ pub struct Layout {
 
 impl Layout {
     pub fn add(&mut self, name: impl Into<String>, region: Region, dims: Vec<usize>) -> SlotId {
-        let len = dims.iter().product::<usize>();
+        let len = checked_len(&dims);
         let offset = match region {
             Region::Vals => {
                 let o = self.vals_len;
-                self.vals_len += len;
+                self.vals_len = self.vals_len.saturating_add(len);
                 o
             }
             Region::Ints => {
                 let o = self.ints_len;
-                self.ints_len += len;
+                self.ints_len = self.ints_len.saturating_add(len);
                 o
             }
             _ => 0,
@@ -82,7 +92,7 @@ impl Layout {
         offset: usize,
         dims: Vec<usize>,
     ) -> SlotId {
-        let len = dims.iter().product::<usize>();
+        let len = checked_len(&dims);
         self.slots.push(Slot {
             name: name.into(),
             region,

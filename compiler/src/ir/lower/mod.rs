@@ -125,6 +125,8 @@ pub struct Lowering<'a> {
     pub(crate) return_slots: Vec<(Option<VarStorage>, SlotId)>,
     /// The declared return type of each function being inlined.
     pub(crate) return_types: Vec<Option<UnsizedType>>,
+    /// The first variable whose size made the arenas larger than `MAX_ARENA_LEN`.
+    pub(crate) too_large: Option<String>,
     line_starts: Vec<usize>,
 }
 
@@ -151,6 +153,7 @@ impl<'a> Lowering<'a> {
             inlining: Vec::new(),
             return_slots: Vec::new(),
             return_types: Vec::new(),
+            too_large: None,
             line_starts,
         }
     }
@@ -175,9 +178,16 @@ impl<'a> Lowering<'a> {
         active: bool,
     ) -> SlotId {
         let region = if int { Region::Ints } else { Region::Vals };
-        let id = self.module.layout.add(name, region, dims);
-        self.vals_arena.resize(self.module.layout.vals_len, 0.0);
-        self.ints_arena.resize(self.module.layout.ints_len, 0);
+        let name = name.into();
+        let id = self.module.layout.add(name.clone(), region, dims);
+        let layout = &self.module.layout;
+        if layout.vals_len > MAX_ARENA_LEN || layout.ints_len > MAX_ARENA_LEN {
+            // Keep going without memory; the phase reports it when it ends.
+            self.too_large.get_or_insert(name);
+        } else {
+            self.vals_arena.resize(layout.vals_len, 0.0);
+            self.ints_arena.resize(layout.ints_len, 0);
+        }
         while self.active.len() <= id.0 as usize {
             self.active.push(false);
         }
@@ -193,6 +203,19 @@ impl<'a> Lowering<'a> {
 
     pub(crate) fn int_temp(&mut self) -> SlotId {
         self.temp(vec![], true, false)
+    }
+
+    /// Fails when the model's variables need more memory than cmod allows.
+    pub fn check_size(&self) -> Result<(), LowerError> {
+        match &self.too_large {
+            Some(name) => Err(LowerError::new(
+                Span::default(),
+                format!(
+                    "the model needs more than {MAX_ARENA_LEN} numbers in memory (at `{name}`); check the sizes in the data"
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Lays out the data block and fills the known arenas from `data`.
