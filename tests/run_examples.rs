@@ -249,6 +249,84 @@ fn the_same_seed_gives_the_same_draws() {
 }
 
 #[test]
+fn inits_by_name_are_unconstrained_and_checked() {
+    let dir = temp_dir("named-inits");
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.json");
+    std::fs::write(
+        &good,
+        r#"{"mu": 1.0, "tau": 2.0, "theta_trans": [0, 0, 0, 0, 0, 0, 0, 0.5]}"#,
+    )
+    .unwrap();
+    let model = root().join("examples/eight_schools/eight_schools_noncentered.cmod");
+    let data = root().join("examples/eight_schools/data.json");
+    let out = cmod()
+        .arg("log-prob")
+        .arg(&model)
+        .arg("--data")
+        .arg(&data)
+        .arg("--params")
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The unconstrained point is (mu, log tau, theta_trans): the same density as giving it directly.
+    let u = dir.join("u.json");
+    std::fs::write(
+        &u,
+        format!(r#"{{"u": [1.0, {}, 0, 0, 0, 0, 0, 0, 0, 0.5]}}"#, 2f64.ln()),
+    )
+    .unwrap();
+    let out_u = cmod()
+        .arg("log-prob")
+        .arg(&model)
+        .arg("--data")
+        .arg(&data)
+        .arg("--params")
+        .arg(&u)
+        .output()
+        .unwrap();
+    let json_u: serde_json::Value = serde_json::from_slice(&out_u.stdout).unwrap();
+    assert!((json["lp"].as_f64().unwrap() - json_u["lp"].as_f64().unwrap()).abs() < 1e-12);
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"mu": 1.0, "tau": -2.0, "theta_trans": [0, 0, 0, 0, 0, 0, 0, 0.5]}"#,
+    )
+    .unwrap();
+    let out = cmod()
+        .arg("log-prob")
+        .arg(&model)
+        .arg("--data")
+        .arg(&data)
+        .arg("--params")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("`tau` (element 1) is -2, which is below its lower bound"));
+    let missing = dir.join("missing.json");
+    std::fs::write(&missing, r#"{"mu": 1.0}"#).unwrap();
+    let out = cmod()
+        .arg("run")
+        .arg(&model)
+        .arg("--data")
+        .arg(&data)
+        .arg("--inits")
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("no value for the parameters `tau`, `theta_trans`"));
+}
+
+#[test]
 fn fixed_param_keeps_the_parameters_fixed() {
     let dir = temp_dir("inits");
     std::fs::create_dir_all(&dir).unwrap();

@@ -16,12 +16,15 @@ pub struct CompiledModel {
     pub outputs: Vec<OutputVar>,
     pub n_unconstrained: usize,
     pub n_outputs: usize,
+    /// How many of `outputs` are parameters (they come first).
+    pub n_parameters: usize,
     /// The arenas after transformed data ran: the starting state of every evaluation.
     init_vals: Vec<f64>,
     init_ints: Vec<i64>,
     log_density_fn: GeneratedFn,
     gradient_fn: GeneratedFn,
     generate_fn: GeneratedFn,
+    unconstrain_fn: GeneratedFn,
     /// Seconds spent from checked program to callable code.
     pub compile_seconds: f64,
 }
@@ -68,16 +71,23 @@ pub fn compile(
     crate::ad::differentiate(&mut module, &active).map_err(|e| {
         ModelError::Compile(LowerError::unsupported(Span::default(), e.message).to_diagnostic())
     })?;
-    let jit = codegen::compile(&module, &["log_density", "gradient", "generate"])
-        .map_err(|e| internal(e.0))?;
+    let jit = codegen::compile(
+        &module,
+        &["log_density", "gradient", "generate", "unconstrain"],
+    )
+    .map_err(|e| internal(e.0))?;
     let get = |name: &str| {
         jit.functions
             .get(name)
             .copied()
             .ok_or_else(|| internal(format!("no function {name}")))
     };
-    let (log_density_fn, gradient_fn, generate_fn) =
-        (get("log_density")?, get("gradient")?, get("generate")?);
+    let (log_density_fn, gradient_fn, generate_fn, unconstrain_fn) = (
+        get("log_density")?,
+        get("gradient")?,
+        get("generate")?,
+        get("unconstrain")?,
+    );
     let mut init_vals = lowering.vals_arena.clone();
     init_vals.resize(module.layout.vals_len, 0.0);
     let mut init_ints = lowering.ints_arena.clone();
@@ -87,12 +97,14 @@ pub fn compile(
         outputs: lowering.outputs.clone(),
         n_unconstrained: lowering.n_unconstrained,
         n_outputs: lowering.n_outputs,
+        n_parameters: lowering.n_parameters,
         module,
         init_vals,
         init_ints,
         log_density_fn,
         gradient_fn,
         generate_fn,
+        unconstrain_fn,
         compile_seconds: start.elapsed().as_secs_f64(),
     })
 }
@@ -316,6 +328,21 @@ impl Evaluator {
         result?;
         out.copy_from_slice(&self.out[..out.len().min(self.out.len())]);
         Ok(())
+    }
+
+    /// The unconstrained point for constrained parameter values, given in the
+    /// order of the first output columns (the parameters, flattened as Stan does).
+    pub fn unconstrain(&mut self, constrained: &[f64]) -> Result<Vec<f64>, String> {
+        let n_params: usize = self.model.n_outputs;
+        let mut input = constrained.to_vec();
+        input.resize(n_params.max(1), 0.0);
+        let mut result = vec![0.0; self.model.n_unconstrained];
+        let saved = std::mem::replace(&mut self.out, input);
+        let f = self.model.unconstrain_fn;
+        let theta = vec![0.0; self.model.n_unconstrained];
+        let outcome = self.run(f, &theta, &mut result, false);
+        self.out = saved;
+        outcome.map(|()| result)
     }
 
     /// Stan's column names of the output, in order.

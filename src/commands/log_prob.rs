@@ -12,11 +12,12 @@ pub struct LogProbArgs {
     /// The data, in CmdStan's JSON format.
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// The point: a JSON list of unconstrained values, or an object with the list under "u".
+    /// The point: parameter values by name as in an inits file, or an unconstrained list.
     #[arg(long)]
     pub params: PathBuf,
-    /// The point is on the unconstrained scale (currently the only form read).
-    #[arg(long, default_value_t = true)]
+    /// The point is an unconstrained vector (`[...]` or `{"u": [...]}`); without this flag,
+    /// values by parameter name as in an inits file are read too.
+    #[arg(long)]
     pub unconstrained: bool,
     /// Include the log-Jacobian of the constraining transforms.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
@@ -42,15 +43,11 @@ fn log_prob(args: &LogProbArgs) -> Result<String, String> {
         .map_err(|e| format!("cannot read {}: {e}", args.params.display()))?;
     let json: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| format!("{}: invalid JSON: {e}", args.params.display()))?;
-    let list = json.get("u").unwrap_or(&json);
-    let theta: Vec<f64> = list
-        .as_array()
-        .ok_or(
-            "the params file must hold a list of numbers, or an object with the list under \"u\"",
-        )?
-        .iter()
-        .map(|v| v.as_f64().ok_or("the point must hold only numbers"))
-        .collect::<Result<_, _>>()?;
+    let source = args.params.display().to_string();
+    if args.unconstrained && json.get("u").is_none() && !json.is_array() {
+        return Err(format!("{source}: with --unconstrained the file must hold a list of numbers, or an object with the list under \"u\""));
+    }
+    let theta = super::params::unconstrained_point(&prepared.model, &json, &source)?;
     let mut evaluator = Evaluator::new(prepared.model);
     let mut grad = vec![0.0; theta.len()];
     let lp = evaluator

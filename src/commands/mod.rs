@@ -3,6 +3,7 @@
 pub mod check;
 pub mod data;
 pub mod log_prob;
+pub mod params;
 pub mod run;
 pub mod summary;
 pub mod validate;

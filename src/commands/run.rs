@@ -98,8 +98,15 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
             args.adapt_delta
         ));
     }
-    let init = parse_inits(args.inits.as_deref())?;
+    if let Some(text) = args.inits.as_deref() {
+        if text.parse::<f64>().is_err() && !Path::new(text).exists() {
+            return Err(format!(
+                "error: --inits {text}: not a number, and the file cannot be read"
+            ));
+        }
+    }
     let prepared = super::prepare(&args.model, args.data.as_deref())?;
+    let init = parse_inits(args.inits.as_deref(), &prepared.model)?;
     if let InitialValues::Given(point) = &init {
         if point.len() != prepared.model.n_unconstrained {
             return Err(format!(
@@ -220,7 +227,12 @@ fn random_seed() -> u64 {
     (nanos as u64 ^ ((std::process::id() as u64) << 16)) % 4_294_967_296
 }
 
-fn parse_inits(inits: Option<&str>) -> Result<InitialValues, String> {
+/// Where chains start: a radius (`--inits 0.5`), or a JSON file of values by
+/// parameter name (as in a Stan inits file) or of one unconstrained point `{"u": [...]}`.
+fn parse_inits(
+    inits: Option<&str>,
+    model: &std::sync::Arc<compiler::compiled::CompiledModel>,
+) -> Result<InitialValues, String> {
     let Some(text) = inits else {
         return Ok(InitialValues::default());
     };
@@ -240,18 +252,8 @@ fn parse_inits(inits: Option<&str>) -> Result<InitialValues, String> {
             e.column()
         )
     })?;
-    let Some(list) = json.get("u").and_then(|u| u.as_array()) else {
-        return Err(format!(
-            "error: {text}: not supported yet: initial values by parameter name; give the unconstrained point as {{\"u\": [...]}}, or a radius such as --inits 0.5"
-        ));
-    };
-    let point: Vec<f64> = list
-        .iter()
-        .map(|v| {
-            v.as_f64()
-                .ok_or_else(|| format!("error: {text}: \"u\" must hold only numbers"))
-        })
-        .collect::<Result<_, _>>()?;
+    let point = super::params::unconstrained_point(model, &json, text)
+        .map_err(|e| format!("error: {e}"))?;
     Ok(InitialValues::Given(point))
 }
 

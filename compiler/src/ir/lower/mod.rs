@@ -11,6 +11,7 @@ mod expr;
 mod rng;
 mod stmt;
 mod transforms;
+mod unconstrain;
 
 pub use error::LowerError;
 
@@ -118,6 +119,8 @@ pub struct Lowering<'a> {
     pub outputs: Vec<OutputVar>,
     pub n_unconstrained: usize,
     pub n_outputs: usize,
+    /// How many of `outputs` are parameters (they come first).
+    pub n_parameters: usize,
     pub(crate) temp_count: usize,
     /// User-defined functions being inlined (guards against recursion).
     pub(crate) inlining: Vec<String>,
@@ -127,6 +130,8 @@ pub struct Lowering<'a> {
     pub(crate) return_types: Vec<Option<UnsizedType>>,
     /// The first variable whose size made the arenas larger than `MAX_ARENA_LEN`.
     pub(crate) too_large: Option<String>,
+    /// The parameters, kept for `lower_unconstrain`.
+    pub(crate) unconstrain_params: Vec<unconstrain::ParamInfo>,
     line_starts: Vec<usize>,
 }
 
@@ -149,11 +154,13 @@ impl<'a> Lowering<'a> {
             outputs: Vec::new(),
             n_unconstrained: 0,
             n_outputs: 0,
+            n_parameters: 0,
             temp_count: 0,
             inlining: Vec::new(),
             return_slots: Vec::new(),
             return_types: Vec::new(),
             too_large: None,
+            unconstrain_params: Vec::new(),
             line_starts,
         }
     }
@@ -349,6 +356,8 @@ impl<'a> Lowering<'a> {
             self.constrain(ty, name, *var, *offset, false, &mut body)?;
         }
         let mut shown: Vec<VarId> = params.iter().map(|p| p.2).collect();
+        self.n_parameters = params.len();
+        self.unconstrain_params = params.clone();
         self.block = BlockKind::TransformedParameters;
         for stmt in self.program.stmts(BlockKind::TransformedParameters) {
             self.lower_stmt(stmt, &mut body)?;
@@ -397,7 +406,8 @@ impl<'a> Lowering<'a> {
             name: "generate".into(),
             body,
         });
-        Ok(())
+        let params = std::mem::take(&mut self.unconstrain_params);
+        self.lower_unconstrain(&params)
     }
 
     pub(crate) fn decl_var(&self, name: &ast::Ident) -> Result<VarId, LowerError> {
