@@ -40,7 +40,7 @@ pub struct RunArgs {
     #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// Initial values: a number R draws them uniformly from (-R, R) on the unconstrained scale;
-    /// a JSON file gives them (a list "u" of unconstrained values).
+    /// a JSON file gives them by parameter name, as a Stan inits file does (or as {"u": [...]} unconstrained).
     #[arg(long, allow_hyphen_values = true)]
     pub inits: Option<String>,
     /// Target acceptance rate of warmup's step-size adaptation, between 0 and 1. Raise it (0.95, 0.99) to remove divergences.
