@@ -7,6 +7,7 @@ use cranelift_module::Module;
 use std::cell::RefCell;
 use std::fmt::Write;
 use stdlib::distributions::{self as dist, RealArg};
+use stdlib::multivariate as mv;
 
 /// What generated code receives: the arenas, and the host state kernels use.
 /// Field offsets are part of the code generator's contract (see the consts).
@@ -423,7 +424,174 @@ densities! {
     cmod_neg_binomial_lpmf, "neg_binomial_lpmf", 1, |i, r, p| dist::neg_binomial_lpmf(i[0], take(r), take(r), p);
     cmod_neg_binomial_2_lpmf, "neg_binomial_2_lpmf", 1, |i, r, p| dist::neg_binomial_2_lpmf(i[0], take(r), take(r), p);
     cmod_neg_binomial_2_log_lpmf, "neg_binomial_2_log_lpmf", 1, |i, r, p| dist::neg_binomial_2_log_lpmf(i[0], take(r), take(r), p);
+    cmod_multi_normal_cholesky_lpdf, "multi_normal_cholesky_lpdf", 0, |i, r, p| {
+        let (mut y, mut mu, mut l) = (take(r), take(r), take(r));
+        let k = square_side(l.values.len());
+        mv::multi_normal_cholesky_lpdf(y.values, mu.values, l.values, k, p, parts(&mut y), parts(&mut mu), parts(&mut l))
+    };
+    cmod_multi_normal_lpdf, "multi_normal_lpdf", 0, |i, r, p| {
+        let (mut y, mut mu, mut s) = (take(r), take(r), take(r));
+        let k = square_side(s.values.len());
+        mv::multi_normal_lpdf(y.values, mu.values, s.values, k, p, parts(&mut y), parts(&mut mu), parts(&mut s))
+    };
+    cmod_dirichlet_lpdf, "dirichlet_lpdf", 0, |i, r, p| {
+        let (mut theta, mut alpha) = (take(r), take(r));
+        mv::dirichlet_lpdf(theta.values, alpha.values, p, parts(&mut theta), parts(&mut alpha))
+    };
+    cmod_lkj_corr_cholesky_lpdf, "lkj_corr_cholesky_lpdf", 0, |i, r, p| {
+        let (mut l, mut eta) = (take(r), take(r));
+        let k = square_side(l.values.len());
+        let e = eta.values.first().copied().unwrap_or(f64::NAN);
+        mv::lkj_corr_cholesky_lpdf(l.values, k, e, p, parts(&mut l), parts(&mut eta))
+    };
+    cmod_lkj_corr_lpdf, "lkj_corr_lpdf", 0, |i, r, p| {
+        let (mut omega, mut eta) = (take(r), take(r));
+        let k = square_side(omega.values.len());
+        let e = eta.values.first().copied().unwrap_or(f64::NAN);
+        mv::lkj_corr_lpdf(omega.values, k, e, p, parts(&mut omega), parts(&mut eta))
+    };
+    cmod_wishart_lpdf, "wishart_lpdf", 0, |i, r, p| {
+        let (mut w, mut nu, mut s) = (take(r), take(r), take(r));
+        let k = square_side(w.values.len());
+        let n = nu.values.first().copied().unwrap_or(f64::NAN);
+        mv::wishart_lpdf(w.values, k, n, s.values, p, parts(&mut w), parts(&mut nu), parts(&mut s))
+    };
+    cmod_inv_wishart_lpdf, "inv_wishart_lpdf", 0, |i, r, p| {
+        let (mut w, mut nu, mut s) = (take(r), take(r), take(r));
+        let k = square_side(w.values.len());
+        let n = nu.values.first().copied().unwrap_or(f64::NAN);
+        mv::inv_wishart_lpdf(w.values, k, n, s.values, p, parts(&mut w), parts(&mut nu), parts(&mut s))
+    };
+    cmod_normal_id_glm_lpdf, "normal_id_glm_lpdf", 0, |i, r, p| normal_id_glm(r, p);
 }
+
+/// The side of a square matrix of `len` elements (0 when `len` is not a square).
+fn square_side(len: usize) -> usize {
+    let k = (len as f64).sqrt().round() as usize;
+    if k * k == len {
+        k
+    } else {
+        0
+    }
+}
+
+/// The partials slice of an argument, empty when it has none (the multivariate convention).
+fn parts<'b>(a: &'b mut RealArg<'_>) -> &'b mut [f64] {
+    a.partials.as_deref_mut().unwrap_or(&mut [])
+}
+
+thread_local! {
+    /// Row-major copies of a GLM's design matrix and of its partials.
+    static GLM_SCRATCH: RefCell<(Vec<f64>, Vec<f64>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// `normal_id_glm_lpdf(y | x, alpha, beta, sigma)` with `x` column-major (`n x k`, `k` the size of beta).
+fn normal_id_glm(r: &mut Vec<RealArg<'_>>, propto: bool) -> Result<f64, dist::DomainError> {
+    let (y, mut x, alpha, beta, sigma) = (take(r), take(r), take(r), take(r), take(r));
+    let k = beta.values.len();
+    let n = if k == 0 { 0 } else { x.values.len() / k };
+    GLM_SCRATCH.with(|s| {
+        let (values, partials) = &mut *s.borrow_mut();
+        values.clear();
+        values.resize(n * k, 0.0);
+        for j in 0..k {
+            for i in 0..n {
+                values[i * k + j] = x.values[i + j * n];
+            }
+        }
+        let x_active = x.partials.is_some();
+        partials.clear();
+        partials.resize(if x_active { n * k } else { 0 }, 0.0);
+        let matrix = dist::Matrix {
+            values,
+            rows: n,
+            cols: k,
+            partials: x_active.then_some(&mut partials[..]),
+        };
+        let lp = dist::normal_id_glm_lpdf(y, matrix, alpha, beta, sigma, propto)?;
+        if let Some(px) = x.partials.as_deref_mut() {
+            for j in 0..k {
+                for i in 0..n {
+                    px[i + j * n] += partials[i * k + j];
+                }
+            }
+        }
+        Ok(lp)
+    })
+}
+
+/// `_cdf`, `_lcdf` and `_lccdf` of the continuous families, in the density calling convention
+/// (the `propto` flag is ignored: a CDF has no constants to drop).
+macro_rules! cumulatives {
+    ($( $family:ident: $cdf:ident $lcdf:ident $lccdf:ident ($($arg:ident)+); )*) => {
+        $(
+            cumulatives!(@one $cdf, $($arg)+);
+            cumulatives!(@one $lcdf, $($arg)+);
+            cumulatives!(@one $lccdf, $($arg)+);
+        )*
+        /// The kernel symbol of a CDF, by its Stan name.
+        pub fn cumulative_kernel(name: &str) -> Option<&'static str> {
+            match name {
+                $(
+                    stringify!($cdf) => Some(concat!("cmod_", stringify!($cdf))),
+                    stringify!($lcdf) => Some(concat!("cmod_", stringify!($lcdf))),
+                    stringify!($lccdf) => Some(concat!("cmod_", stringify!($lccdf))),
+                )*
+                _ => None,
+            }
+        }
+        pub(super) fn cumulative_symbols() -> Vec<(&'static str, *const u8)> {
+            let mut v: Vec<(&'static str, *const u8)> = Vec::new();
+            $(
+                v.push((concat!("cmod_", stringify!($cdf)), cumulative_fns::$cdf as *const u8));
+                v.push((concat!("cmod_", stringify!($lcdf)), cumulative_fns::$lcdf as *const u8));
+                v.push((concat!("cmod_", stringify!($lccdf)), cumulative_fns::$lccdf as *const u8));
+            )*
+            v
+        }
+    };
+    (@one $f:ident, $($arg:ident)+) => {
+        pub(super) extern "C" fn $f(ctx: *mut Ctx, args: *const KArgRepr, n: i64) -> i32 {
+            fn adapter(_i: &[&[i64]], r: &mut Vec<RealArg<'_>>, _p: bool) -> Result<f64, dist::DomainError> {
+                $( let $arg = take(r); )+
+                dist::$f($($arg),+)
+            }
+            // SAFETY: generated code passes an argument array laid out by `density_call`.
+            unsafe { run_density(ctx, args, n, 0, adapter) }
+        }
+    };
+}
+
+mod cumulative_fns {
+    use super::*;
+    cumulatives! {
+        normal: normal_cdf normal_lcdf normal_lccdf (y mu sigma);
+        std_normal: std_normal_cdf std_normal_lcdf std_normal_lccdf (y);
+        student_t: student_t_cdf student_t_lcdf student_t_lccdf (y nu mu sigma);
+        cauchy: cauchy_cdf cauchy_lcdf cauchy_lccdf (y mu sigma);
+        double_exponential: double_exponential_cdf double_exponential_lcdf double_exponential_lccdf (y mu sigma);
+        logistic: logistic_cdf logistic_lcdf logistic_lccdf (y mu sigma);
+        gumbel: gumbel_cdf gumbel_lcdf gumbel_lccdf (y mu beta);
+        skew_normal: skew_normal_cdf skew_normal_lcdf skew_normal_lccdf (y xi omega alpha);
+        exp_mod_normal: exp_mod_normal_cdf exp_mod_normal_lcdf exp_mod_normal_lccdf (y mu sigma lambda);
+        lognormal: lognormal_cdf lognormal_lcdf lognormal_lccdf (y mu sigma);
+        chi_square: chi_square_cdf chi_square_lcdf chi_square_lccdf (y nu);
+        inv_chi_square: inv_chi_square_cdf inv_chi_square_lcdf inv_chi_square_lccdf (y nu);
+        scaled_inv_chi_square: scaled_inv_chi_square_cdf scaled_inv_chi_square_lcdf scaled_inv_chi_square_lccdf (y nu s);
+        exponential: exponential_cdf exponential_lcdf exponential_lccdf (y beta);
+        gamma: gamma_cdf gamma_lcdf gamma_lccdf (y alpha beta);
+        inv_gamma: inv_gamma_cdf inv_gamma_lcdf inv_gamma_lccdf (y alpha beta);
+        weibull: weibull_cdf weibull_lcdf weibull_lccdf (y alpha sigma);
+        frechet: frechet_cdf frechet_lcdf frechet_lccdf (y alpha sigma);
+        rayleigh: rayleigh_cdf rayleigh_lcdf rayleigh_lccdf (y sigma);
+        pareto: pareto_cdf pareto_lcdf pareto_lccdf (y ymin alpha);
+        pareto_type_2: pareto_type_2_cdf pareto_type_2_lcdf pareto_type_2_lccdf (y mu lambda alpha);
+        beta: beta_cdf beta_lcdf beta_lccdf (y a b);
+        beta_proportion: beta_proportion_cdf beta_proportion_lcdf beta_proportion_lccdf (y mu kappa);
+        uniform: uniform_cdf uniform_lcdf uniform_lccdf (y alpha beta);
+    }
+}
+pub use cumulative_fns::cumulative_kernel;
 
 // ---------------------------------------------------------------- registration
 
@@ -496,6 +664,8 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
     ];
     s.extend(density_symbols());
     s.extend(super::rng_kernels::rng_symbols());
+    s.extend(cumulative_fns::cumulative_symbols());
+    s.extend(super::array_kernels::symbols());
     s
 }
 
@@ -516,6 +686,8 @@ pub fn signature_of(name: &str, jit: &JITModule) -> Signature {
         n if n.ends_with("_lpdf")
             || n.ends_with("_lpmf")
             || n.ends_with("_rng")
+            || n.ends_with("cdf")
+            || n.starts_with("cmod_k_")
             || n == "cmod_zero_adjoints" =>
         {
             (vec![types::I64, types::I64, types::I64], vec![types::I32])

@@ -4,6 +4,7 @@
 //! and returns 0, or `1 + MsgId` of the failure. Every stdlib kernel is
 //! registered by name with `JITBuilder::symbol` and called as `extern "C"`.
 
+pub mod array_kernels;
 pub mod kernels;
 pub mod rng_kernels;
 
