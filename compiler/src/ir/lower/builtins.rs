@@ -257,7 +257,347 @@ impl<'a> Lowering<'a> {
             );
             return Ok(Val::Real(RExpr::Call(ScalarFn::LogSumExp2, vec![a, b])));
         }
+        if crate::codegen::kernels::cumulative_kernel(n).is_some() {
+            let refs: Vec<&Expr> = args.iter().collect();
+            return Ok(Val::Real(self.density_call(n, &refs, false, e.span, out)?));
+        }
+        if let Some(v) = self.lower_matrix_builtin(e, n, &vals, active, out)? {
+            return Ok(v);
+        }
         self.lower_container_builtin(e, n, args, &vals, result_ty, active, out)
+    }
+
+    /// A value passed to a kernel as a run of reals: (values, adjoints), the
+    /// adjoints null unless the value needs derivatives. Ints are copied to reals.
+    pub(crate) fn real_run_arg(
+        &mut self,
+        v: Val,
+        active: bool,
+        out: &mut Vec<Stmt>,
+    ) -> Result<(KArg, KArg, usize), LowerError> {
+        let run = self.materialize(v, active, out);
+        let len = run.len().max(1);
+        if run.is_int() {
+            let slot = self.temp(vec![len], false, false);
+            let dst = Run {
+                slot,
+                offset: IExpr::Const(0),
+                ty: UnsizedType::REAL,
+                dims: vec![len],
+            };
+            self.store_into(
+                &dst,
+                Val::Run(Run {
+                    dims: vec![len],
+                    ..run
+                }),
+                out,
+            )?;
+            let vals = KArg::Reals {
+                slot,
+                offset: IExpr::Const(0),
+                len,
+                adjoint: false,
+            };
+            return Ok((vals, KArg::Null, len));
+        }
+        let slot_active = self
+            .active
+            .get(run.slot.0 as usize)
+            .copied()
+            .unwrap_or(false)
+            || self.module.layout.slot(run.slot).region == Region::Theta;
+        let vals = KArg::Reals {
+            slot: run.slot,
+            offset: run.offset.clone(),
+            len,
+            adjoint: false,
+        };
+        let adj = if active && slot_active {
+            self.module.layout.adjoint(run.slot);
+            KArg::Reals {
+                slot: run.slot,
+                offset: run.offset.clone(),
+                len,
+                adjoint: true,
+            }
+        } else {
+            KArg::Null
+        };
+        Ok((vals, adj, len))
+    }
+
+    /// A call of a `cmod_k_*` function kernel (`[mode, ints..., out, out_adj, (in, in_adj)...]`,
+    /// see `codegen::array_kernels`) writing a new container of `dims`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn function_kernel(
+        &mut self,
+        kernel: &'static str,
+        name: &str,
+        span: Span,
+        ints: &[usize],
+        inputs: Vec<(Val, bool)>,
+        ty: UnsizedType,
+        dims: Vec<usize>,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        let mut in_args = Vec::new();
+        let mut any_active = false;
+        for (v, active) in inputs {
+            let (vals, adj, _) = self.real_run_arg(v, active, out)?;
+            any_active |= adj != KArg::Null;
+            in_args.push(vals);
+            in_args.push(adj);
+        }
+        let len: usize = dims.iter().product();
+        let slot = self.temp(dims.clone(), false, any_active);
+        let out_vals = KArg::Reals {
+            slot,
+            offset: IExpr::Const(0),
+            len,
+            adjoint: false,
+        };
+        let out_adj = if any_active {
+            self.module.layout.adjoint(slot);
+            KArg::Reals {
+                slot,
+                offset: IExpr::Const(0),
+                len,
+                adjoint: true,
+            }
+        } else {
+            KArg::Null
+        };
+        let args = |mode: i64| {
+            let mut a = vec![KArg::Int(IExpr::Const(mode))];
+            a.extend(ints.iter().map(|i| KArg::Int(IExpr::Const(*i as i64))));
+            a.push(out_vals.clone());
+            a.push(out_adj.clone());
+            a.extend(in_args.iter().cloned());
+            a
+        };
+        let msg = self.msg(span, format!("{name}: {{detail}}"));
+        out.push(Stmt::Kernel(KernelCall {
+            kernel,
+            args: args(0),
+            msg,
+            outputs: vec![(slot, 0, len)],
+            reverse: any_active.then(|| {
+                Box::new(KernelCall {
+                    kernel,
+                    args: args(1),
+                    msg,
+                    outputs: vec![],
+                    reverse: None,
+                })
+            }),
+        }));
+        Ok(Val::Run(Run {
+            slot,
+            offset: IExpr::Const(0),
+            ty,
+            dims,
+        }))
+    }
+
+    /// Matrix functions: heavy ones as kernels, simple ones as loops. `None` when `n` is not one.
+    fn lower_matrix_builtin(
+        &mut self,
+        e: &Expr,
+        n: &str,
+        vals: &[Val],
+        active: bool,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Option<Val>, LowerError> {
+        let matrix = UnsizedType {
+            base: BaseType::Matrix,
+            array_dims: 0,
+        };
+        let args = match &e.kind {
+            crate::syntax::ast::ExprKind::Call { args, .. } => args.as_slice(),
+            _ => &[],
+        };
+        let act = |this: &Self, i: usize| args.get(i).is_some_and(|a| this.activity(a));
+        let square = |v: &Val| -> Option<usize> {
+            let d = v.dims();
+            (d.len() == 2 && d[0] == d[1]).then_some(d[0])
+        };
+        let not_square = || LowerError::new(e.span, format!("`{n}` needs a square matrix here"));
+        let v = match (n, vals) {
+            ("cholesky_decompose", [a]) => {
+                let k = square(a).ok_or_else(not_square)?;
+                let inputs = vec![(a.clone(), act(self, 0))];
+                self.function_kernel(
+                    "cmod_k_cholesky_decompose",
+                    n,
+                    e.span,
+                    &[k],
+                    inputs,
+                    matrix,
+                    vec![k, k],
+                    out,
+                )?
+            }
+            ("gp_exp_quad_cov" | "cov_exp_quad", [x, sigma, l]) => {
+                let xd = x.dims();
+                let (points, d) = match xd.as_slice() {
+                    [p] => (*p, 1),
+                    [p, d] => (*p, *d),
+                    _ => return Ok(None),
+                };
+                let inputs = vec![
+                    (x.clone(), act(self, 0)),
+                    (sigma.clone(), act(self, 1)),
+                    (l.clone(), act(self, 2)),
+                ];
+                self.function_kernel(
+                    "cmod_k_gp_exp_quad_cov",
+                    n,
+                    e.span,
+                    &[d],
+                    inputs,
+                    matrix,
+                    vec![points, points],
+                    out,
+                )?
+            }
+            ("multiply_lower_tri_self_transpose", [a]) => {
+                let d = a.dims();
+                let (m, k) = (d[0], d[1]);
+                let inputs = vec![(a.clone(), act(self, 0))];
+                self.function_kernel(
+                    "cmod_k_multiply_lower_tri_self_transpose",
+                    n,
+                    e.span,
+                    &[m, k],
+                    inputs,
+                    matrix,
+                    vec![m, m],
+                    out,
+                )?
+            }
+            ("diag_pre_multiply", [v, a]) => {
+                let d = a.dims();
+                let (m, k) = (d[0], d[1]);
+                if v.dims().iter().product::<usize>() != m {
+                    return Err(LowerError::new(
+                        e.span,
+                        format!("diag_pre_multiply: the vector must have {m} elements, the rows of the matrix"),
+                    ));
+                }
+                let inputs = vec![(v.clone(), act(self, 0)), (a.clone(), act(self, 1))];
+                self.function_kernel(
+                    "cmod_k_diag_pre_multiply",
+                    n,
+                    e.span,
+                    &[m, k],
+                    inputs,
+                    matrix,
+                    vec![m, k],
+                    out,
+                )?
+            }
+            ("quad_form_diag", [a, v]) => {
+                let k = square(a).ok_or_else(not_square)?;
+                let inputs = vec![(a.clone(), act(self, 0)), (v.clone(), act(self, 1))];
+                self.function_kernel(
+                    "cmod_k_quad_form_diag",
+                    n,
+                    e.span,
+                    &[k],
+                    inputs,
+                    matrix,
+                    vec![k, k],
+                    out,
+                )?
+            }
+            ("diag_matrix", [v]) => {
+                let Val::Run(v) = v else { return Ok(None) };
+                let k = v.len();
+                let slot = self.temp(vec![k, k], false, active);
+                self.for_each_index(k * k, out, |_, i, body| {
+                    body.push(Stmt::SetR(Place { slot, index: i }, RExpr::Const(0.0)));
+                    Ok(())
+                })?;
+                let v = v.clone();
+                self.for_each_index(k, out, |_, i, body| {
+                    let diag = IExpr::Bin(
+                        IBinOp::Mul,
+                        Box::new(i.clone()),
+                        Box::new(IExpr::Const(k as i64 + 1)),
+                    );
+                    body.push(Stmt::SetR(Place { slot, index: diag }, v.real(i)));
+                    Ok(())
+                })?;
+                Val::Run(Run {
+                    slot,
+                    offset: IExpr::Const(0),
+                    ty: matrix,
+                    dims: vec![k, k],
+                })
+            }
+            ("add_diag", [a, d]) => {
+                let Val::Run(a) = a else { return Ok(None) };
+                let dims = a.dims.clone();
+                let (rows, cols) = (dims[0], dims[1]);
+                let k = rows.min(cols);
+                if let Val::Run(dr) = d {
+                    if dr.len() != k {
+                        return Err(LowerError::new(
+                            e.span,
+                            format!(
+                                "add_diag: the diagonal has {k} elements but the vector has {}",
+                                dr.len()
+                            ),
+                        ));
+                    }
+                }
+                let a2 = a.clone();
+                let copy =
+                    self.elementwise(matrix, dims.clone(), active, out, |i| a2.real(i.clone()))?;
+                let Val::Run(copy) = copy else {
+                    return Ok(None);
+                };
+                let d = d.clone();
+                let slot = copy.slot;
+                self.for_each_index(k, out, |_, i, body| {
+                    let diag = Place {
+                        slot,
+                        index: IExpr::Bin(
+                            IBinOp::Mul,
+                            Box::new(i.clone()),
+                            Box::new(IExpr::Const(rows as i64 + 1)),
+                        ),
+                    };
+                    body.push(Stmt::SetR(
+                        diag.clone(),
+                        rbin(RBinOp::Add, RExpr::Load(Box::new(diag)), d.elem_real(&i)),
+                    ));
+                    Ok(())
+                })?;
+                Val::Run(copy)
+            }
+            ("identity_matrix", [Val::Int(IExpr::Const(k))]) if *k >= 0 => {
+                let k = *k as usize;
+                self.elementwise(matrix, vec![k, k], false, out, |i| {
+                    RExpr::Select(
+                        Box::new(IExpr::CmpI(
+                            CmpOp::Eq,
+                            Box::new(IExpr::Bin(
+                                IBinOp::Mod,
+                                Box::new(i.clone()),
+                                Box::new(IExpr::Const(k as i64 + 1)),
+                            )),
+                            Box::new(IExpr::Const(0)),
+                        )),
+                        Box::new(RExpr::Const(1.0)),
+                        Box::new(RExpr::Const(0.0)),
+                    )
+                })?
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(v))
     }
 
     /// Reductions and constructors over containers.
@@ -725,6 +1065,7 @@ impl<'a> Lowering<'a> {
     ) -> Result<RExpr, LowerError> {
         let base = name.replace("_lupdf", "_lpdf").replace("_lupmf", "_lpmf");
         let kernel = crate::codegen::kernels::density_kernel(&base)
+            .or_else(|| crate::codegen::kernels::cumulative_kernel(&base))
             .ok_or_else(|| LowerError::unsupported(span, format!("the density `{base}`")))?;
         let family = stdlib::distribution_info::family_of(&base)
             .unwrap_or(&base)

@@ -40,6 +40,14 @@ impl<'a> Lowering<'a> {
                 };
                 match init {
                     Some(init) => {
+                        // An int computed from data in transformed data may size what
+                        // follows: evaluate it now when it is a constant expression.
+                        if int && run.dims.is_empty() && self.block == BlockKind::TransformedData {
+                            if let Ok(value) = self.const_int(init) {
+                                let offset = self.module.layout.slot(slot).offset;
+                                self.ints_arena[offset] = value;
+                            }
+                        }
                         let v = self.lower_expr(init, out)?;
                         self.store_into(&run, v, out)?;
                     }
@@ -457,6 +465,9 @@ impl<'a> Lowering<'a> {
             }
             other => other,
         };
+        if self.lower_scatter(target, &v, out)?.is_some() {
+            return Ok(());
+        }
         let (dst, _) = self.lower_lvalue(target, out)?;
         self.store_into(&dst, v, out)
     }
