@@ -263,6 +263,18 @@ thread_local! {
     static SCRATCH: RefCell<Vec<Vec<f64>>> = const { RefCell::new(Vec::new()) };
 }
 
+/// The argument lists of `run_density`, kept empty between calls so their
+/// allocations are reused (no heap allocation per call in steady state).
+type ArgVecs = (
+    Vec<&'static [i64]>,
+    Vec<Option<&'static mut [f64]>>,
+    Vec<RealArg<'static>>,
+);
+
+thread_local! {
+    static ARG_VECS: RefCell<ArgVecs> = const { RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
+}
+
 /// The shape of a density kernel's arguments: `n_ints` int arguments, then `n_reals` reals.
 type DensityFn = fn(&[&[i64]], &mut Vec<RealArg<'_>>, bool) -> Result<f64, dist::DomainError>;
 
@@ -280,23 +292,32 @@ unsafe fn run_density(
     let mode = args[1].a as i64;
     let propto = args[2].a != 0;
     let seed = f64::from_bits(args[3].a);
-    let ints: Vec<&[i64]> = (0..n_ints)
-        .map(|i| {
-            let a = args[4 + i];
-            if a.len == 0 {
-                &[][..]
-            } else {
-                std::slice::from_raw_parts(a.a as *const i64, a.len as usize)
-            }
-        })
-        .collect();
+    let mut ints: Vec<&[i64]> = ARG_VECS.with(|v| {
+        let mut v = v.borrow_mut();
+        // SAFETY: the stored Vec is empty; only its allocation is reused.
+        std::mem::transmute::<Vec<&'static [i64]>, Vec<&[i64]>>(std::mem::take(&mut v.0))
+    });
+    for i in 0..n_ints {
+        let a = args[4 + i];
+        ints.push(if a.len == 0 {
+            &[][..]
+        } else {
+            std::slice::from_raw_parts(a.a as *const i64, a.len as usize)
+        });
+    }
     let real_args = &args[4 + n_ints..];
     let n_reals = real_args.len() / 2;
     let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
     while scratch.len() < n_reals {
         scratch.push(Vec::new());
     }
-    let mut adjoints: Vec<Option<&mut [f64]>> = Vec::with_capacity(n_reals);
+    let mut adjoints: Vec<Option<&mut [f64]>> = ARG_VECS.with(|v| {
+        let mut v = v.borrow_mut();
+        // SAFETY: the stored Vec is empty; only its allocation is reused.
+        std::mem::transmute::<Vec<Option<&'static mut [f64]>>, Vec<Option<&mut [f64]>>>(
+            std::mem::take(&mut v.1),
+        )
+    });
     for i in 0..n_reals {
         let (vals, adj) = (real_args[2 * i], real_args[2 * i + 1]);
         scratch[i].clear();
@@ -311,7 +332,11 @@ unsafe fn run_density(
         });
     }
     let result = {
-        let mut reals: Vec<RealArg> = Vec::with_capacity(n_reals);
+        let mut reals: Vec<RealArg> = ARG_VECS.with(|v| {
+            let mut v = v.borrow_mut();
+            // SAFETY: the stored Vec is empty; only its allocation is reused.
+            std::mem::transmute::<Vec<RealArg<'static>>, Vec<RealArg<'_>>>(std::mem::take(&mut v.2))
+        });
         for (i, buf) in scratch.iter_mut().enumerate().take(n_reals) {
             let vals = real_args[2 * i];
             let values = if vals.len == 0 {
@@ -326,7 +351,14 @@ unsafe fn run_density(
             };
             reals.push(RealArg { values, partials });
         }
-        f(&ints, &mut reals, propto)
+        let result = f(&ints, &mut reals, propto);
+        reals.clear();
+        ARG_VECS.with(|v| {
+            // SAFETY: the Vec is empty; only its allocation is kept.
+            v.borrow_mut().2 =
+                std::mem::transmute::<Vec<RealArg<'_>>, Vec<RealArg<'static>>>(reals);
+        });
+        result
     };
     let status = match result {
         Ok(v) => {
@@ -349,6 +381,16 @@ unsafe fn run_density(
         }
     };
     SCRATCH.with(|s| *s.borrow_mut() = scratch);
+    ints.clear();
+    adjoints.clear();
+    ARG_VECS.with(|v| {
+        let mut v = v.borrow_mut();
+        // SAFETY: both Vecs are empty; only their allocations are kept.
+        v.0 = std::mem::transmute::<Vec<&[i64]>, Vec<&'static [i64]>>(ints);
+        v.1 = std::mem::transmute::<Vec<Option<&mut [f64]>>, Vec<Option<&'static mut [f64]>>>(
+            adjoints,
+        );
+    });
     status
 }
 

@@ -72,9 +72,6 @@ impl<'a> Lowering<'a> {
                 args,
                 truncation,
             } => {
-                if let Some(t) = truncation {
-                    return Err(LowerError::unsupported(t.span, "truncation `T[,]`"));
-                }
                 let target = self
                     .typed
                     .tildes
@@ -83,7 +80,7 @@ impl<'a> Lowering<'a> {
                     .ok_or_else(|| LowerError::internal(dist.span, "unresolved distribution"))?;
                 let mut all: Vec<&Expr> = vec![lhs];
                 all.extend(args.iter());
-                let value = match target {
+                let value = match &target {
                     CallTarget::Builtin { name, .. } => {
                         self.density_call(&name, &all, true, stmt.span, out)?
                     }
@@ -96,6 +93,9 @@ impl<'a> Lowering<'a> {
                     }
                 };
                 out.push(Stmt::AddTarget(value));
+                if let Some(t) = truncation {
+                    self.lower_truncation(&target, t, lhs, args, out)?;
+                }
                 Ok(())
             }
             StmtKind::TargetPlus(e) => {
@@ -414,6 +414,103 @@ impl<'a> Lowering<'a> {
             }
         }
         Ok(parts)
+    }
+
+    /// `y ~ dist(args) T[L, U]`: subtracts the log of the probability of
+    /// `[L, U]` as Stan does (`lccdf(L)`, `lcdf(U)`, or the log of their
+    /// difference), and sends the target to -infinity when `y` is outside.
+    fn lower_truncation(
+        &mut self,
+        target: &CallTarget,
+        t: &ast::Truncation,
+        lhs: &Expr,
+        args: &[Expr],
+        out: &mut Vec<Stmt>,
+    ) -> Result<(), LowerError> {
+        let unsupported = |what: String| LowerError::unsupported(t.span, what);
+        let CallTarget::Builtin { name, .. } = target else {
+            return Err(unsupported(
+                "truncation of a user-defined distribution".into(),
+            ));
+        };
+        let family = name
+            .strip_suffix("_lpdf")
+            .or_else(|| name.strip_suffix("_lupdf"))
+            .ok_or_else(|| {
+                unsupported(format!(
+                    "truncation of `{name}` (only continuous distributions for now)"
+                ))
+            })?;
+        let lcdf = format!("{family}_lcdf");
+        let lccdf = format!("{family}_lccdf");
+        if crate::codegen::kernels::cumulative_kernel(&lcdf).is_none() {
+            return Err(unsupported(format!(
+                "truncation of `{family}`, which has no CDF yet"
+            )));
+        }
+        let lhs_ty = self.ty(lhs)?;
+        if lhs_ty.array_dims != 0
+            || !matches!(lhs_ty.base, stdlib::BaseType::Real | stdlib::BaseType::Int)
+        {
+            return Err(unsupported(
+                "truncation of a container (write a loop over its elements)".into(),
+            ));
+        }
+        let y = self.lower_expr(lhs, out)?;
+        let y = y.as_real().unwrap_or(RExpr::Const(f64::NAN));
+        fn with_bound<'e>(b: &'e Expr, args: &'e [Expr]) -> Vec<&'e Expr> {
+            let mut all = vec![b];
+            all.extend(args.iter());
+            all
+        }
+        let real_of = |this: &mut Self, b: &Expr, out: &mut Vec<Stmt>| {
+            this.lower_expr(b, out)
+                .map(|v| v.as_real().unwrap_or(RExpr::Const(f64::NAN)))
+        };
+        let mut outside = Vec::new();
+        let mut norm = Vec::new();
+        let mut checks = Vec::new();
+        match (&t.lower, &t.upper) {
+            (Some(l), None) => {
+                let lv = real_of(self, l, out)?;
+                checks.push(IExpr::CmpR(CmpOp::Lt, Box::new(y.clone()), Box::new(lv)));
+                let c =
+                    self.density_call(&lccdf, &with_bound(l, args), false, t.span, &mut norm)?;
+                norm.push(Stmt::AddTarget(RExpr::Neg(Box::new(c))));
+            }
+            (None, Some(u)) => {
+                let uv = real_of(self, u, out)?;
+                checks.push(IExpr::CmpR(CmpOp::Gt, Box::new(y.clone()), Box::new(uv)));
+                let c = self.density_call(&lcdf, &with_bound(u, args), false, t.span, &mut norm)?;
+                norm.push(Stmt::AddTarget(RExpr::Neg(Box::new(c))));
+            }
+            (Some(l), Some(u)) => {
+                let lv = real_of(self, l, out)?;
+                let uv = real_of(self, u, out)?;
+                checks.push(IExpr::CmpR(CmpOp::Lt, Box::new(y.clone()), Box::new(lv)));
+                checks.push(IExpr::CmpR(CmpOp::Gt, Box::new(y.clone()), Box::new(uv)));
+                let cu =
+                    self.density_call(&lcdf, &with_bound(u, args), false, t.span, &mut norm)?;
+                let cl =
+                    self.density_call(&lcdf, &with_bound(l, args), false, t.span, &mut norm)?;
+                norm.push(Stmt::AddTarget(RExpr::Neg(Box::new(RExpr::Call(
+                    ScalarFn::LogDiffExp,
+                    vec![cu, cl],
+                )))));
+            }
+            (None, None) => return Ok(()),
+        }
+        outside.push(Stmt::AddTarget(RExpr::Const(f64::NEG_INFINITY)));
+        let cond = checks
+            .into_iter()
+            .reduce(|a, b| IExpr::Bin(IBinOp::Or, Box::new(a), Box::new(b)))
+            .unwrap_or(IExpr::Const(0));
+        out.push(Stmt::If {
+            cond,
+            then: outside,
+            otherwise: norm,
+        });
+        Ok(())
     }
 
     fn lower_assign(

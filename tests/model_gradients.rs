@@ -1,0 +1,146 @@
+//! Gradients of every example model against central finite differences (five-point), truncation, and failures in generated code.
+
+mod support;
+
+use compiler::compiled::{CompiledModel, Evaluator};
+use std::sync::Arc;
+use support::{compile_source, example_models};
+
+/// A deterministic point: small values that vary between coordinates.
+fn point(n: usize, seed: f64) -> Vec<f64> {
+    (0..n)
+        .map(|i| 0.3 * ((i as f64 + 1.0) * 1.7 + seed).sin())
+        .collect()
+}
+
+/// The largest error of the gradient against central differences, relative
+/// to the gradient's scale (and to the rounding error of the differences).
+fn fd_error(model: CompiledModel, u: &[f64]) -> Result<f64, String> {
+    let mut ev = Evaluator::new(Arc::new(model));
+    let mut grad = vec![0.0; u.len()];
+    let lp = ev.log_density_gradient(u, &mut grad, true)?;
+    // The five-point stencil: error O(h^4), so ill-conditioned models (large
+    // data sets, where the log density's third derivative is large) pass too.
+    let h = 1e-4;
+    let mut worst: f64 = 0.0;
+    for i in 0..u.len() {
+        let mut at = |d: f64| {
+            let mut v = u.to_vec();
+            v[i] += d;
+            ev.log_density(&v, true)
+        };
+        let fd = (8.0 * (at(h)? - at(-h)?) - (at(2.0 * h)? - at(-2.0 * h)?)) / (12.0 * h);
+        let scale = grad[i].abs().max(1.0) + 1e-13 * lp.abs() / h;
+        worst = worst.max((fd - grad[i]).abs() / scale);
+    }
+    Ok(worst)
+}
+
+#[test]
+fn every_example_gradient_equals_finite_differences() {
+    let mut report = String::new();
+    let mut failures = Vec::new();
+    for (name, path, data) in example_models() {
+        let source = std::fs::read_to_string(&path).unwrap();
+        let model = compile_source(&name, &source, data.as_deref())
+            .unwrap_or_else(|e| panic!("{name} does not compile:\n{e}"));
+        let u = point(model.n_unconstrained, 0.5);
+        match fd_error(model, &u) {
+            Ok(err) => {
+                report += &format!("{name:45} {err:9.2e}\n");
+                if err > 1e-6 {
+                    failures.push(name);
+                }
+            }
+            Err(e) => {
+                report += &format!("{name:45} failed: {e}\n");
+                failures.push(name);
+            }
+        }
+    }
+    eprintln!("{report}");
+    assert!(failures.is_empty(), "{failures:?}\n{report}");
+}
+
+fn compile(source: &str) -> CompiledModel {
+    compile_source("test.cmod", source, None).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn truncation_subtracts_the_log_probability_of_the_interval() {
+    let truncated = compile(
+        "parameters { real<lower=0> y; real mu; real<lower=0, upper=3> z; }
+         model { y ~ normal(mu, 2) T[0, ]; mu ~ normal(0, 1); z ~ student_t(3, mu, 1) T[0, 3]; }",
+    );
+    let manual = compile(
+        "parameters { real<lower=0> y; real mu; real<lower=0, upper=3> z; }
+         model {
+           target += normal_lupdf(y | mu, 2) - normal_lccdf(0 | mu, 2);
+           target += normal_lupdf(mu | 0, 1);
+           target += student_t_lupdf(z | 3, mu, 1)
+                     - log_diff_exp(student_t_lcdf(3 | 3, mu, 1), student_t_lcdf(0 | 3, mu, 1));
+         }",
+    );
+    let u = [0.3, -0.4, 0.2];
+    let (mut a, mut b) = (
+        Evaluator::new(Arc::new(truncated)),
+        Evaluator::new(Arc::new(manual)),
+    );
+    let (mut ga, mut gb) = ([0.0; 3], [0.0; 3]);
+    let la = a.log_density_gradient(&u, &mut ga, true).unwrap();
+    let lb = b.log_density_gradient(&u, &mut gb, true).unwrap();
+    assert!((la - lb).abs() < 1e-12, "{la} vs {lb}");
+    for (x, y) in ga.iter().zip(&gb) {
+        assert!((x - y).abs() < 1e-12, "{ga:?} vs {gb:?}");
+    }
+    let err = fd_error(
+        compile(
+            "parameters { real<lower=0> y; real mu; real<lower=0, upper=3> z; }
+             model { y ~ normal(mu, 2) T[0, ]; mu ~ normal(0, 1); z ~ student_t(3, mu, 1) T[0, 3]; }",
+        ),
+        &u,
+    )
+    .unwrap();
+    assert!(err < 1e-6, "{err}");
+}
+
+#[test]
+fn an_index_out_of_range_in_the_model_rejects_without_crashing() {
+    let model = compile(
+        "data { } parameters { vector[3] x; }
+         model { int k = 4; x ~ normal(0, 1); target += x[k]; }",
+    );
+    let mut ev = Evaluator::new(Arc::new(model));
+    let mut grad = [0.0; 3];
+    let err = ev
+        .log_density_gradient(&[0.1, 0.2, 0.3], &mut grad, true)
+        .unwrap_err();
+    assert!(err.contains("index 4 out of range for `x`"), "{err}");
+    assert!(err.contains("line 2"), "{err}");
+    // The evaluator goes on working after a rejection.
+    let err2 = ev.log_density(&[0.1, 0.2, 0.3], true).unwrap_err();
+    assert_eq!(err, err2);
+}
+
+#[test]
+fn an_index_out_of_range_in_transformed_data_is_an_error_with_a_message() {
+    let err = compile_source(
+        "test.cmod",
+        "transformed data { array[2] real a = {1.0, 2.0}; int k = 3; real b = a[k]; }
+         parameters { real x; } model { x ~ normal(b, 1); }",
+        None,
+    )
+    .err()
+    .expect("transformed data must fail");
+    assert!(err.contains("transformed data"), "{err}");
+    assert!(err.contains("index 3 out of range for `a`"), "{err}");
+}
+
+#[test]
+fn a_domain_error_rejects_with_the_function_name() {
+    let model = compile("parameters { real x; } model { x ~ normal(0, x); }");
+    let mut ev = Evaluator::new(Arc::new(model));
+    let err = ev.log_density(&[-1.0], true).unwrap_err();
+    assert!(err.contains("normal_lpdf"), "{err}");
+    assert!(ev.log_density(&[1.0], true).is_ok());
+}

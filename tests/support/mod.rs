@@ -1,0 +1,70 @@
+//! Helpers shared by the end-to-end model tests: compile a model source with a data file.
+
+#[path = "../../src/commands/data.rs"]
+#[allow(dead_code)]
+mod data;
+
+use compiler::compiled::{compile, CompiledModel, ModelError};
+use std::path::{Path, PathBuf};
+
+/// The shared folder beside the repository.
+#[allow(dead_code)]
+pub fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+}
+
+/// Compiles `source` with the data at `data` (if any); the error is rendered text.
+pub fn compile_source(
+    name: &str,
+    source: &str,
+    data: Option<&Path>,
+) -> Result<CompiledModel, String> {
+    let front = compiler::front_end(source);
+    let checked = match (&front.checked, front.has_errors()) {
+        (Some(c), false) => c,
+        _ => {
+            return Err(compiler::diagnostics::render(
+                &front.diagnostics,
+                name,
+                source,
+                false,
+            ))
+        }
+    };
+    let values = data::read(data, &front.parsed.program)?;
+    compile(&front.parsed.program, &checked.typed, source, &values).map_err(|e| match e {
+        ModelError::Compile(d) => compiler::diagnostics::render(&[d], name, source, false),
+        ModelError::TransformedData(m) => format!("transformed data: {m}"),
+    })
+}
+
+/// Every example model with its data file: (name, source path, data path).
+#[allow(dead_code)]
+pub fn example_models() -> Vec<(String, PathBuf, Option<PathBuf>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let golden = shared().join("golden/logprob");
+    let mut cases = Vec::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(shared().join("posteriordb"))
+        .expect("posteriordb folder")
+        .filter_map(|e| Some(e.ok()?.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let model = name.split_once('-').map(|(_, m)| m).unwrap_or(&name);
+        let path = root.join(format!("examples/posteriordb/{model}.cmod"));
+        cases.push((name, path, Some(dir.join("data.json"))));
+    }
+    cases.push((
+        "language_zoo".into(),
+        golden.join("language_zoo.stan"),
+        Some(golden.join("language_zoo.data.json")),
+    ));
+    cases.push((
+        "transforms_zoo".into(),
+        golden.join("transforms_zoo.stan"),
+        None,
+    ));
+    cases
+}
