@@ -167,11 +167,10 @@ pub(crate) fn density<const J: usize, const K: usize>(
     propto: bool,
     mut f: impl FnMut(&mut Ctx<K>, [i64; J], [f64; K], &mut [f64; K]) -> f64,
 ) -> Result<f64, DomainError> {
-    let lens_r: Vec<(&str, usize)> = real_args
-        .iter()
-        .map(|(n, a)| (*n, a.values.len()))
-        .collect();
-    let lens_i: Vec<(&str, usize)> = int_args.iter().map(|(n, a)| (*n, a.len())).collect();
+    // Arrays, not Vecs: a density call allocates nothing.
+    let lens_r: [(&str, usize); K] =
+        std::array::from_fn(|k| (real_args[k].0, real_args[k].1.values.len()));
+    let lens_i: [(&str, usize); J] = std::array::from_fn(|j| (int_args[j].0, int_args[j].1.len()));
     let n = check_len(function, &lens_r, &lens_i)?;
     let mut active = [false; K];
     let mut scalar = [false; K];
@@ -224,11 +223,10 @@ pub(crate) fn cumulative<const J: usize, const K: usize>(
     mut real_args: [(&str, &mut RealArg); K],
     mut f: impl FnMut([i64; J], [f64; K], &mut [f64; K]) -> (f64, f64),
 ) -> Result<f64, DomainError> {
-    let lens_r: Vec<(&str, usize)> = real_args
-        .iter()
-        .map(|(n, a)| (*n, a.values.len()))
-        .collect();
-    let lens_i: Vec<(&str, usize)> = int_args.iter().map(|(n, a)| (*n, a.len())).collect();
+    // Arrays, not Vecs: a density call allocates nothing.
+    let lens_r: [(&str, usize); K] =
+        std::array::from_fn(|k| (real_args[k].0, real_args[k].1.values.len()));
+    let lens_i: [(&str, usize); J] = std::array::from_fn(|j| (int_args[j].0, int_args[j].1.len()));
     let n = check_len(function, &lens_r, &lens_i)?;
     if n == 0 {
         return Ok(if kind == CdfKind::Cdf { 1.0 } else { 0.0 });
