@@ -9,9 +9,13 @@ use std::process::ExitCode;
 pub struct CheckArgs {
     /// The model file (.cmod or .stan).
     pub model: PathBuf,
-    /// Print a stage of the compiler: the syntax tree, or the tree with types.
+    /// Print a stage of the compiler: the syntax tree, the tree with types,
+    /// the IR, the gradient IR, or Cranelift's IR.
     #[arg(long, value_enum)]
     pub emit: Option<Emit>,
+    /// The data, in CmdStan's JSON format (the IR stages need it: sizes come from data).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -20,6 +24,12 @@ pub enum Emit {
     Ast,
     /// The syntax tree with the type and activity of every expression.
     Typed,
+    /// The IR: transform_data, log_density and generate over the memory layout.
+    Ir,
+    /// The gradient function that reverse mode builds from log_density.
+    GradIr,
+    /// Cranelift's IR of every generated function.
+    Clif,
 }
 
 pub fn run(args: &CheckArgs) -> ExitCode {
@@ -46,6 +56,17 @@ pub fn run(args: &CheckArgs) -> ExitCode {
                 );
             }
         }
+        Some(stage @ (Emit::Ir | Emit::GradIr | Emit::Clif)) => {
+            if let (Some(checked), false) = (&front.checked, front.has_errors()) {
+                match emit_ir(stage, args, &front.parsed.program, &checked.typed, &source) {
+                    Ok(text) => print!("{text}"),
+                    Err(message) => {
+                        eprintln!("{message}");
+                        return ExitCode::from(1);
+                    }
+                }
+            }
+        }
         None => {}
     }
     let errors = front.diagnostics.iter().filter(|d| d.is_error()).count();
@@ -70,5 +91,37 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+/// The text of an IR stage: the model is compiled with its data first.
+fn emit_ir(
+    stage: Emit,
+    args: &CheckArgs,
+    program: &compiler::syntax::ast::Program,
+    typed: &compiler::check::TypedProgram,
+    source: &str,
+) -> Result<String, String> {
+    let name = args.model.display().to_string();
+    let data = super::data::read(args.data.as_deref(), program)?;
+    let model =
+        compiler::compiled::compile(program, typed, source, &data).map_err(|e| match e {
+            compiler::compiled::ModelError::Compile(d) => {
+                render(&[d], &name, source, super::use_color())
+            }
+            compiler::compiled::ModelError::TransformedData(m) => {
+                format!("error in transformed data: {m}")
+            }
+        })?;
+    let mut module = model.module.clone();
+    let keep: &[&str] = match stage {
+        Emit::GradIr => &["gradient"],
+        Emit::Ir => &["transform_data", "log_density", "generate"],
+        _ => &["transform_data", "log_density", "gradient", "generate"],
+    };
+    module.functions.retain(|f| keep.contains(&f.name.as_str()));
+    match stage {
+        Emit::Clif => compiler::codegen::clif_text(&module, keep).map_err(|e| e.0),
+        _ => Ok(compiler::ir::print::module(&module)),
     }
 }
