@@ -50,7 +50,13 @@ pub fn compile_case(name: &str, data_rel: Option<&str>) -> Result<CompiledModel,
         }
     };
     let data_path = data_rel.map(|d| shared().join("golden/logprob").join(d));
-    let data = data::read(data_path.as_deref(), &front.parsed.program)?;
+    let data = data::load(
+        &front.parsed.program,
+        name,
+        &source,
+        data_path.as_deref(),
+        false,
+    )?;
     compile(&front.parsed.program, &checked.typed, &source, &data).map_err(|e| match e {
         ModelError::Compile(d) => compiler::diagnostics::render(&[d], name, &source, false),
         ModelError::TransformedData(m) => m,

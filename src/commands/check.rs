@@ -103,7 +103,21 @@ fn emit_ir(
     source: &str,
 ) -> Result<String, String> {
     let name = args.model.display().to_string();
-    let data = super::data::read(args.data.as_deref(), program)?;
+    let has_data = !program
+        .stmts(compiler::syntax::ast::BlockKind::Data)
+        .is_empty();
+    if has_data && args.data.is_none() {
+        return Err(format!(
+            "{name}: the IR stages need the data (sizes come from it): give it with --data data.json"
+        ));
+    }
+    let data = super::data::load(
+        program,
+        &name,
+        source,
+        args.data.as_deref(),
+        super::use_color(),
+    )?;
     let model =
         compiler::compiled::compile(program, typed, source, &data).map_err(|e| match e {
             compiler::compiled::ModelError::Compile(d) => {

@@ -31,7 +31,7 @@ pub fn compile_source(
             ))
         }
     };
-    let values = data::read(data, &front.parsed.program)?;
+    let values = data::load(&front.parsed.program, name, source, data, false)?;
     compile(&front.parsed.program, &checked.typed, source, &values).map_err(|e| match e {
         ModelError::Compile(d) => compiler::diagnostics::render(&[d], name, source, false),
         ModelError::TransformedData(m) => format!("transformed data: {m}"),

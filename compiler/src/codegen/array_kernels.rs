@@ -160,6 +160,35 @@ extern "C" fn cmod_k_transform(ctx: *mut Ctx, args: *const KArgRepr, n: i64) -> 
     }
 }
 
+/// The inverse of `cmod_k_transform`, for initial values given by name:
+/// `[kind, m, n, x, y]` checks the constrained `y` (Stan's tolerance) and
+/// writes the unconstrained `x`.
+extern "C" fn cmod_k_unconstrain(ctx: *mut Ctx, args: *const KArgRepr, n: i64) -> i32 {
+    // SAFETY: generated code passes the layout documented above.
+    unsafe {
+        run(ctx, args, n, |a, _| {
+            use TransformKind::*;
+            let kind = TRANSFORM_KINDS
+                .get(a.usize(0))
+                .copied()
+                .ok_or_else(|| DomainError::new("transform", "unknown transform"))?;
+            let (m, k) = (a.usize(1), a.usize(2));
+            let (x, y) = (a.reals_mut(3), a.reals(4));
+            match kind {
+                Simplex => tr::simplex_unconstrain(y, x),
+                UnitVector => tr::unit_vector_unconstrain(y, x),
+                SumToZero => tr::sum_to_zero_unconstrain(y, x),
+                CholeskyFactorCorr => tr::cholesky_factor_corr_unconstrain(y, m, x),
+                CholeskyFactorCov => tr::cholesky_factor_cov_unconstrain(y, m, k, x),
+                CorrMatrix => tr::corr_matrix_unconstrain(y, m, x),
+                CovMatrix => tr::cov_matrix_unconstrain(y, m, x),
+                ColumnStochastic => tr::column_stochastic_unconstrain(y, m, k, x),
+                RowStochastic => tr::row_stochastic_unconstrain(y, m, k, x),
+            }
+        })
+    }
+}
+
 /// `cholesky_decompose(A)`: `[mode, n, L, L_adj, A, A_adj]`.
 extern "C" fn cmod_k_cholesky_decompose(ctx: *mut Ctx, args: *const KArgRepr, n: i64) -> i32 {
     // SAFETY: generated code passes the layout documented above.
@@ -285,6 +314,7 @@ extern "C" fn cmod_k_quad_form_diag(ctx: *mut Ctx, args: *const KArgRepr, n: i64
 pub fn symbols() -> Vec<(&'static str, *const u8)> {
     vec![
         ("cmod_k_transform", cmod_k_transform as *const u8),
+        ("cmod_k_unconstrain", cmod_k_unconstrain as *const u8),
         (
             "cmod_k_cholesky_decompose",
             cmod_k_cholesky_decompose as *const u8,

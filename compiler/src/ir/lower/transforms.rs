@@ -32,7 +32,7 @@ pub(crate) fn structured_kind(kind: TypeKind, dims: &[usize]) -> Option<Constrai
 }
 
 /// The kernel's transform kind and its two size arguments.
-fn kernel_kind(kind: ConstraintKind) -> (TransformKind, usize, usize) {
+pub(crate) fn kernel_kind(kind: ConstraintKind) -> (TransformKind, usize, usize) {
     use ConstraintKind as C;
     match kind {
         C::Simplex { k } => (TransformKind::Simplex, k, 0),

@@ -103,6 +103,42 @@ impl<'a> Lowering<'a> {
                         body.push(Stmt::SetR(u_place(k), free));
                     }
                 }
+                other if super::transforms::structured_kind(other, &storage.dims).is_some() => {
+                    let kind = super::transforms::structured_kind(other, &storage.dims)
+                        .expect("checked in the guard");
+                    let clen = stdlib::transforms::constrained_len(kind);
+                    let ulen = stdlib::transforms::unconstrained_len(kind);
+                    let (tk, m, n) = super::transforms::kernel_kind(kind);
+                    let msg = self.msg(
+                        name.span,
+                        format!("the initial value of `{}`: {{detail}}", name.name),
+                    );
+                    for e in 0..total.checked_div(clen).unwrap_or(0) {
+                        body.push(Stmt::Kernel(KernelCall {
+                            kernel: "cmod_k_unconstrain",
+                            args: vec![
+                                KArg::Int(IExpr::Const(tk as i64)),
+                                KArg::Int(IExpr::Const(m as i64)),
+                                KArg::Int(IExpr::Const(n as i64)),
+                                KArg::Reals {
+                                    slot: grad,
+                                    offset: IExpr::Const((offset + e * ulen) as i64),
+                                    len: ulen,
+                                    adjoint: false,
+                                },
+                                KArg::Reals {
+                                    slot: input,
+                                    offset: IExpr::Const((e * clen) as i64),
+                                    len: clen,
+                                    adjoint: false,
+                                },
+                            ],
+                            msg,
+                            outputs: vec![],
+                            reverse: None,
+                        }));
+                    }
+                }
                 other => {
                     return Err(LowerError::unsupported(
                         name.span,
