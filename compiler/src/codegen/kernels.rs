@@ -531,7 +531,7 @@ thread_local! {
 fn normal_id_glm(r: &mut Vec<RealArg<'_>>, propto: bool) -> Result<f64, dist::DomainError> {
     let (y, mut x, alpha, beta, sigma) = (take(r), take(r), take(r), take(r), take(r));
     let k = beta.values.len();
-    let n = if k == 0 { 0 } else { x.values.len() / k };
+    let n = x.values.len().checked_div(k).unwrap_or(0);
     GLM_SCRATCH.with(|s| {
         let (values, partials) = &mut *s.borrow_mut();
         values.clear();
@@ -583,13 +583,13 @@ macro_rules! cumulatives {
             }
         }
         pub(super) fn cumulative_symbols() -> Vec<(&'static str, *const u8)> {
-            let mut v: Vec<(&'static str, *const u8)> = Vec::new();
-            $(
-                v.push((concat!("cmod_", stringify!($cdf)), cumulative_fns::$cdf as *const u8));
-                v.push((concat!("cmod_", stringify!($lcdf)), cumulative_fns::$lcdf as *const u8));
-                v.push((concat!("cmod_", stringify!($lccdf)), cumulative_fns::$lccdf as *const u8));
-            )*
-            v
+            vec![
+                $(
+                    (concat!("cmod_", stringify!($cdf)), cumulative_fns::$cdf as *const u8),
+                    (concat!("cmod_", stringify!($lcdf)), cumulative_fns::$lcdf as *const u8),
+                    (concat!("cmod_", stringify!($lccdf)), cumulative_fns::$lccdf as *const u8),
+                )*
+            ]
         }
     };
     (@one $f:ident, $($arg:ident)+) => {

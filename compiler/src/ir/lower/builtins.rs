@@ -461,7 +461,7 @@ impl<'a> Lowering<'a> {
                     out,
                 )?
             }
-            ("multiply_lower_tri_self_transpose", [a]) => {
+            ("multiply_lower_tri_self_transpose", [a]) if a.dims().len() == 2 => {
                 let d = a.dims();
                 let (m, k) = (d[0], d[1]);
                 let inputs = vec![(a.clone(), act(self, 0))];
@@ -476,7 +476,7 @@ impl<'a> Lowering<'a> {
                     out,
                 )?
             }
-            ("diag_pre_multiply", [v, a]) => {
+            ("diag_pre_multiply", [v, a]) if a.dims().len() == 2 => {
                 let d = a.dims();
                 let (m, k) = (d[0], d[1]);
                 if v.dims().iter().product::<usize>() != m {
@@ -536,7 +536,7 @@ impl<'a> Lowering<'a> {
                     dims: vec![k, k],
                 })
             }
-            ("add_diag", [a, d]) => {
+            ("add_diag", [a, d]) if a.dims().len() == 2 => {
                 let Val::Run(a) = a else { return Ok(None) };
                 let dims = a.dims.clone();
                 let (rows, cols) = (dims[0], dims[1]);

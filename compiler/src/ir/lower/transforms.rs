@@ -69,7 +69,7 @@ pub(crate) fn unconstrained_len(
             let kind = structured_kind(other, dims)
                 .ok_or_else(|| LowerError::internal(span, "an unknown constrained type"))?;
             let per = stdlib::transforms::constrained_len(kind);
-            let count = if per == 0 { 0 } else { total / per };
+            let count = total.checked_div(per).unwrap_or(0);
             Ok(count * stdlib::transforms::unconstrained_len(kind))
         }
     }
@@ -107,7 +107,7 @@ impl<'a> Lowering<'a> {
         if let Some(kind) = structured_kind(ty.kind, &storage.dims) {
             let clen = stdlib::transforms::constrained_len(kind);
             let ulen = stdlib::transforms::unconstrained_len(kind);
-            let count = if clen == 0 { 0 } else { total / clen };
+            let count = total.checked_div(clen).unwrap_or(0);
             let (tk, m, n) = kernel_kind(kind);
             let msg = self.msg(
                 name.span,
