@@ -4,6 +4,7 @@ pub mod check;
 pub mod data;
 pub mod log_prob;
 pub mod run;
+pub mod sbc;
 pub mod summary;
 pub mod validate;
 
