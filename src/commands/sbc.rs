@@ -564,7 +564,7 @@ fn run_inner(args: &SbcArgs) -> Result<bool, String> {
     let inputs = resolve(args)?;
     let draws = args.draws as usize;
     let bins = args.bins as usize;
-    if (draws + 1) % bins != 0 {
+    if !(draws + 1).is_multiple_of(bins) {
         return Err(format!(
             "error: --bins {bins} does not divide the {} rank values (--draws {draws} + 1)",
             draws + 1
@@ -777,7 +777,7 @@ fn run_inner(args: &SbcArgs) -> Result<bool, String> {
             .map_err(|e| format!("error: cannot create {}: {e}", dir.display()))?;
         for t in &tests {
             let path = dir.join(format!("{}.png", t.name));
-            if let Err(e) = plot_histogram(&path, &inputs.name, t, fitted.len(), draws, threshold) {
+            if let Err(e) = plot_histogram(&path, &inputs.name, t, fitted.len(), draws) {
                 eprintln!("warning: cannot draw {}: {e}", path.display());
             }
         }
@@ -865,7 +865,6 @@ fn plot_histogram(
     t: &ParamResult,
     n: usize,
     draws: usize,
-    threshold: f64,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use plotters::prelude::*;
     let bins = t.counts.len();
@@ -909,7 +908,6 @@ fn plot_histogram(
             .axis_desc_style(("sans-serif", 13))
             .draw()?;
     }
-    let _ = threshold;
     // The 99% band of each bin's count under uniformity, behind the bars.
     chart.draw_series(std::iter::once(Rectangle::new(
         [(0.0, lo as f64), (x_max, hi as f64)],
