@@ -148,9 +148,13 @@ impl Checked {
     }
 
     /// Checks `variables` against the data block and compiles the program with them.
-    fn compile_with(&self, variables: Vec<InputVariable>) -> Result<CompiledModel, String> {
+    fn compile_with(
+        &self,
+        variables: Vec<InputVariable>,
+        what: &str,
+    ) -> Result<CompiledModel, String> {
         let input = DataInput {
-            file_name: "simulated data".into(),
+            file_name: what.into(),
             variables,
         };
         let checked = check_data(self.program(), Some(&input));
@@ -340,7 +344,7 @@ fn worker(plan: &Plan, next: &AtomicUsize, results: &Mutex<Vec<Option<RepResult>
         return;
     };
     let gen_data = filter_for(&generator, plan.base, &[]);
-    let gen_model = match generator.compile_with(gen_data) {
+    let gen_model = match generator.compile_with(gen_data, "the fixed data (--data)") {
         Ok(m) => Arc::new(m),
         Err(e) => {
             let mut r = results.lock().unwrap();
@@ -416,7 +420,7 @@ fn replicate(
     let gen_names: Vec<String> = generated.iter().map(|v| v.name.clone()).collect();
     let mut variables = filter_for(model, plan.base, &gen_names);
     variables.extend(generated);
-    let compiled = match model.compile_with(variables) {
+    let compiled = match model.compile_with(variables, "the simulated and fixed data") {
         Ok(m) => Arc::new(m),
         Err(e) => return fail(format!("the model with simulated data: {e}")),
     };
@@ -588,7 +592,10 @@ fn run_inner(args: &SbcArgs) -> Result<bool, String> {
     // Compile the model once with the first simulated data set, to learn its
     // parameters' shapes; checks the generator at the same time.
     let gen_compiled = generator
-        .compile_with(filter_for(&generator, &base, &[]))
+        .compile_with(
+            filter_for(&generator, &base, &[]),
+            "the fixed data (--data)",
+        )
         .map_err(|e| format!("error: the generator: {e}"))?;
     let gen_outputs: Vec<String> = gen_compiled
         .outputs
@@ -633,7 +640,7 @@ fn run_inner(args: &SbcArgs) -> Result<bool, String> {
         let mut all = filter_for(&model, &base, &names);
         all.extend(vars);
         model
-            .compile_with(all)
+            .compile_with(all, "the simulated and fixed data")
             .map_err(|e| format!("error: the model with simulated data: {e}"))?
     };
     let params: Vec<String> = probe
