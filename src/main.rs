@@ -25,6 +25,8 @@ enum Command {
     LogProb(commands::log_prob::LogProbArgs),
     /// Sample every posteriordb posterior and compare it with the reference draws.
     Validate(commands::validate::ValidateArgs),
+    /// Simulation-based calibration: simulate data with a generator program, fit, test the ranks.
+    Sbc(commands::sbc::SbcArgs),
     /// Print the posterior summary of Stan CSV files written by cmod or CmdStan.
     Summary {
         /// One CSV file per chain.
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(&args),
         Command::LogProb(args) => commands::log_prob::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
+        Command::Sbc(args) => commands::sbc::run(&args),
         Command::Summary { files } => commands::summary::run(&files),
     }
 }

@@ -5,6 +5,7 @@ pub mod data;
 pub mod log_prob;
 pub mod params;
 pub mod run;
+pub mod sbc;
 pub mod summary;
 pub mod validate;
 
