@@ -466,6 +466,10 @@ densities! {
     cmod_neg_binomial_lpmf, "neg_binomial_lpmf", 1, |i, r, p| dist::neg_binomial_lpmf(i[0], take(r), take(r), p);
     cmod_neg_binomial_2_lpmf, "neg_binomial_2_lpmf", 1, |i, r, p| dist::neg_binomial_2_lpmf(i[0], take(r), take(r), p);
     cmod_neg_binomial_2_log_lpmf, "neg_binomial_2_log_lpmf", 1, |i, r, p| dist::neg_binomial_2_log_lpmf(i[0], take(r), take(r), p);
+    cmod_categorical_lpmf, "categorical_lpmf", 1, |i, r, p| dist::categorical_lpmf(i[0], take(r), p);
+    cmod_categorical_logit_lpmf, "categorical_logit_lpmf", 1, |i, r, p| dist::categorical_logit_lpmf(i[0], take(r), p);
+    cmod_multinomial_lpmf, "multinomial_lpmf", 1, |i, r, p| dist::multinomial_lpmf(i[0], take(r), p);
+    cmod_multinomial_logit_lpmf, "multinomial_logit_lpmf", 1, |i, r, p| dist::multinomial_logit_lpmf(i[0], take(r), p);
     cmod_multi_normal_cholesky_lpdf, "multi_normal_cholesky_lpdf", 0, |i, r, p| {
         let (mut y, mut mu, mut l) = (take(r), take(r), take(r));
         let k = square_side(l.values.len());

@@ -122,7 +122,8 @@ fn constant(name: &str) -> Option<f64> {
 fn int_arguments(family: &str) -> &'static [usize] {
     match family {
         "bernoulli" | "bernoulli_logit" | "poisson" | "poisson_log" | "neg_binomial"
-        | "neg_binomial_2" | "neg_binomial_2_log" | "categorical" | "categorical_logit" => &[0],
+        | "neg_binomial_2" | "neg_binomial_2_log" | "categorical" | "categorical_logit"
+        | "multinomial" | "multinomial_logit" => &[0],
         "binomial" | "binomial_logit" | "beta_binomial" => &[0, 1],
         _ => &[],
     }
