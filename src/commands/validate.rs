@@ -74,7 +74,17 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
                 .unwrap_or_default();
             args.only.is_empty() || args.only.iter().any(|o| name.contains(o.as_str()))
         })
-        .map(|dir| validate_one(dir, &args.models, args))
+        .map(|dir| {
+            let start = std::time::Instant::now();
+            let verdict = validate_one(dir, &args.models, args);
+            eprintln!(
+                "{}: {} ({:.0} s)",
+                verdict.name,
+                if verdict.passed { "pass" } else { "FAIL" },
+                start.elapsed().as_secs_f64()
+            );
+            verdict
+        })
         .collect();
     println!("{}", table(&verdicts));
     if verdicts.iter().all(|v| v.passed) {
