@@ -38,6 +38,7 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in bench/
 import stan_grad  # noqa: E402  (venv creation, shared with the gradient benchmark)
 
 
@@ -174,7 +175,11 @@ def main():
         data = json.load(f)
     stan_rounds = a.rounds if a.stan_rounds is None else a.stan_rounds
     results = {"cmod": [], "stan": [], "loadavg": []}
+    a.model, a.data = os.path.abspath(a.model), os.path.abspath(a.data)
+    if a.json:
+        a.json = os.path.abspath(a.json)
     with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)  # httpstan's build_ext writes a build/ directory into the working directory
         for r in range(max(a.rounds, stan_rounds)):
             seed = 1000 + r
             results["loadavg"].append(os.getloadavg())
