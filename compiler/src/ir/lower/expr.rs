@@ -287,11 +287,7 @@ impl<'a> Lowering<'a> {
                 let mut else_stmts = Vec::new();
                 let o = self.lower_expr(otherwise, &mut else_stmts)?;
                 let dims = t.dims();
-                let slot = self.temp(
-                    dims.clone(),
-                    ty.base == BaseType::Int && ty.array_dims == 0 || ty.base == BaseType::Int,
-                    active,
-                );
+                let slot = self.temp(dims.clone(), ty.base == BaseType::Int, active);
                 let result = Run {
                     slot,
                     offset: IExpr::Const(0),
