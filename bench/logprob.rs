@@ -157,13 +157,14 @@ fn compile_once(src: &str, data_path: Option<&Path>) -> Result<(Evaluator, [f64;
     let t1 = Instant::now();
     let values = data::load(&front.parsed.program, "model", src, data_path, false)?;
     let t2 = Instant::now();
-    let model = compile(&front.parsed.program, &checked.typed, src, &values).map_err(|e| match e {
-        compiler::compiled::ModelError::Compile(d) => {
-            let r = compiler::diagnostics::render(&[d], "model", src, false);
-            r.lines().next().unwrap_or("compile error").to_string()
-        }
-        compiler::compiled::ModelError::TransformedData(m) => m,
-    })?;
+    let model =
+        compile(&front.parsed.program, &checked.typed, src, &values).map_err(|e| match e {
+            compiler::compiled::ModelError::Compile(d) => {
+                let r = compiler::diagnostics::render(&[d], "model", src, false);
+                r.lines().next().unwrap_or("compile error").to_string()
+            }
+            compiler::compiled::ModelError::TransformedData(m) => m,
+        })?;
     let t3 = Instant::now();
     let ms = |a: Instant, b: Instant| 1e3 * (b - a).as_secs_f64();
     Ok((
@@ -265,7 +266,11 @@ fn main() {
         let point = tmp.join(format!("{name}.point.json"));
         std::fs::write(&point, json!({ "u": u }).to_string()).expect("write point");
         let src = std::fs::read_to_string(&src_path).expect("model source");
-        eprintln!("{name}: compiling {} ({} times)", src_path.display(), o.compiles);
+        eprintln!(
+            "{name}: compiling {} ({} times)",
+            src_path.display(),
+            o.compiles
+        );
         let mut c = match compile_model(&src, data_path.as_deref(), o.compiles) {
             Ok(c) => c,
             Err(e) => {
@@ -282,11 +287,17 @@ fn main() {
             continue;
         }
         let grad_err = rel_err(&grad, &want_grad);
-        let (mut lp_us, mut grad_us, mut stan_us, mut stan_lp_us) = (vec![], vec![], vec![], vec![]);
+        let (mut lp_us, mut grad_us, mut stan_us, mut stan_lp_us) =
+            (vec![], vec![], vec![], vec![]);
         let mut stan_compile = None;
         let mut stan_err = None;
         for round in 0..o.rounds {
-            eprintln!("{name}: round {} of {} (load {})", round + 1, o.rounds, loadavg());
+            eprintln!(
+                "{name}: round {} of {} (load {})",
+                round + 1,
+                o.rounds,
+                loadavg()
+            );
             let ev = &mut c.evaluator;
             lp_us.extend(time_loop(
                 || {
