@@ -6,8 +6,11 @@
 //! `log_density` and `generate`.
 
 mod builtins;
+mod densities;
 mod error;
 mod expr;
+mod functions;
+mod reductions;
 mod rng;
 mod stmt;
 mod transforms;

@@ -1,0 +1,145 @@
+//! Lowering density and mass functions (`~`, `_lpdf`, `_lpmf`) to kernel calls with their reverse calls.
+
+use super::expr::{Run, Val};
+use super::{LowerError, Lowering};
+use crate::ir::*;
+use crate::syntax::ast::{Expr, Span};
+use stdlib::UnsizedType;
+
+/// Which arguments of a density are ints, by family (the rest are reals).
+fn int_arguments(family: &str) -> &'static [usize] {
+    match family {
+        "bernoulli" | "bernoulli_logit" | "poisson" | "poisson_log" | "neg_binomial"
+        | "neg_binomial_2" | "neg_binomial_2_log" | "categorical" | "categorical_logit"
+        | "multinomial" | "multinomial_logit" => &[0],
+        "binomial" | "binomial_logit" | "beta_binomial" => &[0, 1],
+        _ => &[],
+    }
+}
+
+impl<'a> Lowering<'a> {
+    /// A density or mass function as a kernel call; returns its value.
+    pub(crate) fn density_call(
+        &mut self,
+        name: &str,
+        args: &[&Expr],
+        propto: bool,
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) -> Result<RExpr, LowerError> {
+        let base = name.replace("_lupdf", "_lpdf").replace("_lupmf", "_lpmf");
+        let kernel = crate::codegen::kernels::density_kernel(&base)
+            .or_else(|| crate::codegen::kernels::cumulative_kernel(&base))
+            .ok_or_else(|| LowerError::unsupported(span, format!("the density `{base}`")))?;
+        let family = stdlib::distribution_info::family_of(&base)
+            .unwrap_or(&base)
+            .to_string();
+        let ints = int_arguments(&family);
+        let any_active = args.iter().any(|a| self.activity(a));
+        let result = self.temp(vec![], false, any_active);
+        let msg = self.msg(span, format!("{base}: {{detail}}"));
+        let mut fwd = vec![
+            KArg::Reals {
+                slot: result,
+                offset: IExpr::Const(0),
+                len: 1,
+                adjoint: false,
+            },
+            KArg::Int(IExpr::Const(0)),
+            KArg::Int(IExpr::Const(propto as i64)),
+            KArg::Real(RExpr::Const(0.0)),
+        ];
+        let mut rev_args = fwd.clone();
+        let adj_result = self.module.layout.adjoint(result);
+        rev_args[1] = KArg::Int(IExpr::Const(1));
+        rev_args[3] = KArg::Real(RExpr::Load(Box::new(Place::at(adj_result, 0))));
+        for (i, a) in args.iter().enumerate() {
+            let active = self.activity(a);
+            let v = self.lower_expr(a, out)?;
+            let run = self.materialize(v, active, out);
+            let len = run.len().max(1);
+            if ints.contains(&i) {
+                let karg = KArg::Ints {
+                    slot: run.slot,
+                    offset: run.offset.clone(),
+                    len,
+                };
+                fwd.push(karg.clone());
+                rev_args.push(karg);
+                continue;
+            }
+            if run.is_int() {
+                // Promote int data to reals for a real argument.
+                let slot = self.temp(vec![len], false, false);
+                let dst = Run {
+                    slot,
+                    offset: IExpr::Const(0),
+                    ty: UnsizedType::REAL,
+                    dims: vec![len],
+                };
+                self.store_into(
+                    &dst,
+                    Val::Run(Run {
+                        dims: vec![len],
+                        ..run
+                    }),
+                    out,
+                )?;
+                let karg = KArg::Reals {
+                    slot,
+                    offset: IExpr::Const(0),
+                    len,
+                    adjoint: false,
+                };
+                fwd.push(karg.clone());
+                fwd.push(KArg::Null);
+                rev_args.push(karg);
+                rev_args.push(KArg::Null);
+                continue;
+            }
+            let vals = KArg::Reals {
+                slot: run.slot,
+                offset: run.offset.clone(),
+                len,
+                adjoint: false,
+            };
+            let slot_active = self
+                .active
+                .get(run.slot.0 as usize)
+                .copied()
+                .unwrap_or(false)
+                || self.module.layout.slot(run.slot).region == Region::Theta;
+            let adj = if active && slot_active {
+                KArg::Reals {
+                    slot: run.slot,
+                    offset: run.offset.clone(),
+                    len,
+                    adjoint: true,
+                }
+            } else {
+                KArg::Null
+            };
+            fwd.push(vals.clone());
+            fwd.push(adj.clone());
+            rev_args.push(vals);
+            rev_args.push(adj);
+        }
+        let reverse = any_active.then(|| {
+            Box::new(KernelCall {
+                kernel,
+                args: rev_args,
+                msg,
+                outputs: vec![],
+                reverse: None,
+            })
+        });
+        out.push(Stmt::Kernel(KernelCall {
+            kernel,
+            args: fwd,
+            msg,
+            outputs: vec![(result, 0, 1)],
+            reverse,
+        }));
+        Ok(RExpr::Load(Box::new(Place::at(result, 0))))
+    }
+}

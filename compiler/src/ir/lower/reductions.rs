@@ -1,0 +1,198 @@
+//! Lowering reductions over containers (sum, mean, sd, log_sum_exp, ...) to accumulation loops.
+
+use super::expr::{call1, rbin, Run, Val};
+use super::{LowerError, Lowering};
+use crate::ir::*;
+use crate::syntax::ast::Span;
+
+impl<'a> Lowering<'a> {
+    pub(crate) fn int_reduction(
+        &mut self,
+        n: &str,
+        run: &Run,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        let acc = self.int_temp();
+        let accp = Place::at(acc, 0);
+        let init = match n {
+            "sum" => IExpr::Const(0),
+            "max" => IExpr::Const(i64::MIN),
+            _ => IExpr::Const(i64::MAX),
+        };
+        out.push(Stmt::SetI(accp.clone(), init));
+        let run = run.clone();
+        let len = run.len();
+        let name = n.to_string();
+        self.for_each_index(len, out, |_, k, body| {
+            let cur = IExpr::Load(Box::new(accp.clone()));
+            let x = run.int(k);
+            let next = match name.as_str() {
+                "sum" => IExpr::Bin(IBinOp::Add, Box::new(cur), Box::new(x)),
+                "max" => IExpr::Select(
+                    Box::new(IExpr::CmpI(
+                        CmpOp::Gt,
+                        Box::new(x.clone()),
+                        Box::new(cur.clone()),
+                    )),
+                    Box::new(x),
+                    Box::new(cur),
+                ),
+                _ => IExpr::Select(
+                    Box::new(IExpr::CmpI(
+                        CmpOp::Lt,
+                        Box::new(x.clone()),
+                        Box::new(cur.clone()),
+                    )),
+                    Box::new(x),
+                    Box::new(cur),
+                ),
+            };
+            body.push(Stmt::SetI(accp.clone(), next));
+            Ok(())
+        })?;
+        Ok(Val::Int(IExpr::Load(Box::new(accp))))
+    }
+
+    /// Sum, mean, product, variance, sd, max, min and log_sum_exp of a container, as loops.
+    pub(crate) fn real_reduction(
+        &mut self,
+        n: &str,
+        run: &Run,
+        active: bool,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        let len = run.len();
+        let acc = self.temp(vec![], false, active);
+        let accp = Place::at(acc, 0);
+        let load = |p: &Place| RExpr::Load(Box::new(p.clone()));
+        let fold = |this: &mut Self,
+                    init: RExpr,
+                    step: &dyn Fn(RExpr, RExpr) -> RExpr,
+                    out: &mut Vec<Stmt>|
+         -> Result<(), LowerError> {
+            out.push(Stmt::SetR(accp.clone(), init));
+            let run = run.clone();
+            this.for_each_index(len, out, |_, k, body| {
+                body.push(Stmt::SetR(accp.clone(), step(load(&accp), run.real(k))));
+                Ok(())
+            })
+        };
+        match n {
+            "sum" | "mean" => {
+                fold(
+                    self,
+                    RExpr::Const(0.0),
+                    &|a, x| rbin(RBinOp::Add, a, x),
+                    out,
+                )?;
+                let total = load(&accp);
+                Ok(Val::Real(if n == "mean" {
+                    rbin(RBinOp::Div, total, RExpr::Const(len as f64))
+                } else {
+                    total
+                }))
+            }
+            "prod" => {
+                fold(
+                    self,
+                    RExpr::Const(1.0),
+                    &|a, x| rbin(RBinOp::Mul, a, x),
+                    out,
+                )?;
+                Ok(Val::Real(load(&accp)))
+            }
+            "dot_self" => {
+                fold(
+                    self,
+                    RExpr::Const(0.0),
+                    &|a, x| rbin(RBinOp::Add, a, rbin(RBinOp::Mul, x.clone(), x)),
+                    out,
+                )?;
+                Ok(Val::Real(load(&accp)))
+            }
+            "max" | "min" => {
+                let (init, f) = if n == "max" {
+                    (f64::NEG_INFINITY, ScalarFn::Fmax)
+                } else {
+                    (f64::INFINITY, ScalarFn::Fmin)
+                };
+                fold(
+                    self,
+                    RExpr::Const(init),
+                    &|a, x| RExpr::Call(f, vec![a, x]),
+                    out,
+                )?;
+                Ok(Val::Real(load(&accp)))
+            }
+            "log_sum_exp" => {
+                // max first, then the sum of exp(x - max), which is exact in the gradient.
+                let m = self
+                    .real_reduction("max", run, active, out)?
+                    .as_real()
+                    .unwrap_or(RExpr::Const(f64::NAN));
+                let m_slot = self.temp(vec![], false, active);
+                out.push(Stmt::SetR(Place::at(m_slot, 0), m));
+                let m = RExpr::Load(Box::new(Place::at(m_slot, 0)));
+                let mm = m.clone();
+                fold(
+                    self,
+                    RExpr::Const(0.0),
+                    &move |a, x| {
+                        rbin(
+                            RBinOp::Add,
+                            a,
+                            call1(ScalarFn::Exp, rbin(RBinOp::Sub, x, mm.clone())),
+                        )
+                    },
+                    out,
+                )?;
+                let finite = IExpr::CmpR(
+                    CmpOp::Eq,
+                    Box::new(rbin(RBinOp::Sub, m.clone(), m.clone())),
+                    Box::new(RExpr::Const(0.0)),
+                );
+                Ok(Val::Real(RExpr::Select(
+                    Box::new(finite),
+                    Box::new(rbin(
+                        RBinOp::Add,
+                        m.clone(),
+                        call1(ScalarFn::Log, load(&accp)),
+                    )),
+                    Box::new(m),
+                )))
+            }
+            "variance" | "sd" => {
+                let mean = self
+                    .real_reduction("mean", run, active, out)?
+                    .as_real()
+                    .unwrap_or(RExpr::Const(f64::NAN));
+                let mean_slot = self.temp(vec![], false, active);
+                out.push(Stmt::SetR(Place::at(mean_slot, 0), mean));
+                let mu = RExpr::Load(Box::new(Place::at(mean_slot, 0)));
+                fold(
+                    self,
+                    RExpr::Const(0.0),
+                    &move |a, x| {
+                        let d = rbin(RBinOp::Sub, x, mu.clone());
+                        rbin(RBinOp::Add, a, rbin(RBinOp::Mul, d.clone(), d))
+                    },
+                    out,
+                )?;
+                let var = rbin(
+                    RBinOp::Div,
+                    load(&accp),
+                    RExpr::Const((len as f64 - 1.0).max(1.0)),
+                );
+                Ok(Val::Real(if n == "sd" {
+                    call1(ScalarFn::Sqrt, var)
+                } else {
+                    var
+                }))
+            }
+            _ => Err(LowerError::internal(
+                Span::default(),
+                format!("unknown reduction {n}"),
+            )),
+        }
+    }
+}
