@@ -18,6 +18,8 @@ pub struct CompiledModel {
     pub n_outputs: usize,
     /// How many of `outputs` are parameters (they come first).
     pub n_parameters: usize,
+    /// Where in the int arena the generated code reads whether to add the log-Jacobian.
+    jacobian_offset: Option<usize>,
     /// The arenas after transformed data ran: the starting state of every evaluation.
     init_vals: Vec<f64>,
     init_ints: Vec<i64>,
@@ -98,6 +100,9 @@ pub fn compile(
         n_unconstrained: lowering.n_unconstrained,
         n_outputs: lowering.n_outputs,
         n_parameters: lowering.n_parameters,
+        jacobian_offset: lowering
+            .jacobian_slot()
+            .map(|s| module.layout.slot(s).offset),
         module,
         init_vals,
         init_ints,
@@ -230,15 +235,8 @@ impl Evaluator {
                 theta.len()
             ));
         }
-        if let Some(jac) = self
-            .model
-            .module
-            .layout
-            .slots
-            .iter()
-            .find(|s| s.name == "_jacobian")
-        {
-            self.ints[jac.offset] = jacobian as i64;
+        if let Some(offset) = self.model.jacobian_offset {
+            self.ints[offset] = jacobian as i64;
         }
         self.host.tape_reals.clear();
         self.host.tape_ints.clear();

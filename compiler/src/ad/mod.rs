@@ -36,7 +36,7 @@ pub fn differentiate(module: &mut Module, active: &[bool]) -> Result<(), AdError
         .ok_or_else(|| AdError {
             message: "no log_density function".into(),
         })?;
-    let target = module.target.ok_or_else(|| AdError {
+    module.target.ok_or_else(|| AdError {
         message: "no target slot".into(),
     })?;
     let mut d = Differentiator { module, active };
@@ -50,7 +50,6 @@ pub fn differentiate(module: &mut Module, active: &[bool]) -> Result<(), AdError
         reverse: None,
     })];
     body.extend(forward);
-    let _ = target;
     body.extend(reverse);
     d.module.functions.push(Function {
         name: "gradient".into(),

@@ -215,6 +215,11 @@ impl<'a> Lowering<'a> {
         self.temp(vec![], true, false)
     }
 
+    /// The int slot holding the "add the log-Jacobian" flag.
+    pub fn jacobian_slot(&self) -> Option<SlotId> {
+        self.jacobian_slot
+    }
+
     /// Fails when the model's variables need more memory than cmod allows.
     pub fn check_size(&self) -> Result<(), LowerError> {
         match &self.too_large {
@@ -393,16 +398,13 @@ impl<'a> Lowering<'a> {
                 is_matrix: storage.ty.base == BaseType::Matrix,
             });
             self.n_outputs += len;
-            for (out_index, from) in (0..len).enumerate() {
+            for k in 0..len {
                 let value = if storage.is_int() {
-                    RExpr::FromInt(Box::new(IExpr::Load(Box::new(Place::at(
-                        storage.slot,
-                        from,
-                    )))))
+                    RExpr::FromInt(Box::new(IExpr::Load(Box::new(Place::at(storage.slot, k)))))
                 } else {
-                    RExpr::Load(Box::new(Place::at(storage.slot, from)))
+                    RExpr::Load(Box::new(Place::at(storage.slot, k)))
                 };
-                body.push(Stmt::SetR(Place::at(out_slot, out_index), value));
+                body.push(Stmt::SetR(Place::at(out_slot, k), value));
             }
         }
         self.module.functions.push(Function {

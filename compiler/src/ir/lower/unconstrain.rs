@@ -5,7 +5,7 @@
 //! parameters in declaration order) and writes the unconstrained vector to the
 //! `Grad` region. A value outside its constraint rejects with a message.
 
-use super::expr::{add, call1, rbin, Val};
+use super::expr::{call1, rbin, Val};
 use super::{LowerError, Lowering};
 use crate::check::VarId;
 use crate::ir::*;
@@ -147,7 +147,6 @@ impl<'a> Lowering<'a> {
                 }
             }
         }
-        let _ = add;
         self.module.functions.push(Function {
             name: "unconstrain".into(),
             body,
