@@ -93,6 +93,20 @@ impl Hamiltonian {
         }
     }
 
+    /// The energy of `point`, as `energy`, writing its velocity M^-1 p into
+    /// `velocity` on the way (the sampler needs both at every leaf).
+    pub fn energy_and_velocity(&self, point: &PhasePoint, velocity: &mut [f64]) -> f64 {
+        let energy = -point.log_density
+            + self
+                .metric
+                .velocity_and_kinetic_energy(&point.momentum, velocity);
+        if energy.is_nan() {
+            f64::INFINITY
+        } else {
+            energy
+        }
+    }
+
     /// One leapfrog step of size `step_size` (negative to go back in time):
     /// half step in momentum, full step in position, half step in momentum.
     pub fn leapfrog(&mut self, point: &mut PhasePoint, step_size: f64) {

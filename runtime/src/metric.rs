@@ -140,10 +140,35 @@ impl Metric {
         }
     }
 
+    /// Writes the velocity M^-1 p into `velocity` and returns the kinetic
+    /// energy p^T M^-1 p / 2, in one pass: the same values as `velocity` and
+    /// `kinetic_energy` computed separately.
+    pub fn velocity_and_kinetic_energy(&self, momentum: &[f64], velocity: &mut [f64]) -> f64 {
+        match self {
+            Metric::Diagonal { inverse_diagonal } => {
+                let mut twice_kinetic = 0.0;
+                for ((slot, p), inverse) in velocity.iter_mut().zip(momentum).zip(inverse_diagonal)
+                {
+                    *slot = inverse * p;
+                    twice_kinetic += p * p * inverse;
+                }
+                0.5 * twice_kinetic
+            }
+            Metric::Dense { .. } => {
+                self.velocity(momentum, velocity);
+                0.5 * momentum
+                    .iter()
+                    .zip(velocity.iter())
+                    .map(|(p, v)| p * v)
+                    .sum::<f64>()
+            }
+        }
+    }
+
     /// Draws a momentum from N(0, M) into `out`, as Stan does: for the
     /// diagonal metric p_i = z_i / sqrt(M^-1_ii); for the dense one p solves
     /// L^T p = z with M^-1 = L L^T.
-    pub fn sample_momentum(&self, rng: &mut dyn Rng, out: &mut [f64]) {
+    pub fn sample_momentum<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
         for slot in out.iter_mut() {
             *slot = StandardNormal.sample(rng);
         }

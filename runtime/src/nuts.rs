@@ -4,7 +4,8 @@
 //! boundaries that Stan has used since 2.26. Also Stan's step-size heuristic.
 //!
 //! All vectors are allocated once per sampler (one set per tree level), so a
-//! transition allocates nothing.
+//! transition allocates nothing. Where Stan copies a phase point whose
+//! source is dead afterwards, the two are swapped instead (three pointers).
 
 use crate::chain_rng::ChainRng;
 use crate::hamiltonian::{Hamiltonian, PhasePoint};
@@ -106,6 +107,8 @@ struct TrajectoryTotals {
     divergent: bool,
 }
 
+/// log(exp(a) + exp(b)) as Stan's math library computes it: the larger
+/// argument plus `log1p(exp(-difference))`, one `exp` and one `ln_1p`.
 fn log_sum_exp(a: f64, b: f64) -> f64 {
     if a == f64::NEG_INFINITY {
         return b;
@@ -113,19 +116,26 @@ fn log_sum_exp(a: f64, b: f64) -> f64 {
     if b == f64::NEG_INFINITY {
         return a;
     }
-    let max = a.max(b);
-    max + ((a - max).exp() + (b - max).exp()).ln()
+    let (max, min) = if a > b { (a, b) } else { (b, a) };
+    max + (min - max).exp().ln_1p()
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-/// Stan's `compute_criterion` for rho = rho_a + rho_b, without forming the sum:
-/// both ends' velocities must have a positive projection on rho.
+/// Stan's `compute_criterion` for rho = rho_a + rho_b: both ends' velocities
+/// must have a positive projection on rho. One pass over the four vectors,
+/// forming each element of rho as Stan does before it takes the two dot
+/// products.
 fn no_u_turn(p_sharp_minus: &[f64], p_sharp_plus: &[f64], rho_a: &[f64], rho_b: &[f64]) -> bool {
-    dot(p_sharp_plus, rho_a) + dot(p_sharp_plus, rho_b) > 0.0
-        && dot(p_sharp_minus, rho_a) + dot(p_sharp_minus, rho_b) > 0.0
+    let n = rho_a.len();
+    let (p_sharp_minus, p_sharp_plus, rho_b) =
+        (&p_sharp_minus[..n], &p_sharp_plus[..n], &rho_b[..n]);
+    let mut plus_projection = 0.0;
+    let mut minus_projection = 0.0;
+    for i in 0..n {
+        let rho = rho_a[i] + rho_b[i];
+        plus_projection += p_sharp_plus[i] * rho;
+        minus_projection += p_sharp_minus[i] * rho;
+    }
+    plus_projection > 0.0 && minus_projection > 0.0
 }
 
 /// Why the step-size heuristic gave up, in Stan's words.
@@ -276,7 +286,8 @@ impl NutsSampler {
         e.z_fwd.copy_from(&self.current);
         e.z_bck.copy_from(&self.current);
         e.z_sample.copy_from(&self.current);
-        e.z_propose.copy_from(&self.current);
+        // `z_propose` needs no start value: the first leaf of every subtree
+        // writes it before anything reads it.
 
         let p = &self.current.momentum;
         self.hamiltonian.metric.velocity(p, &mut e.p_sharp_fwd_fwd);
@@ -309,7 +320,7 @@ impl NutsSampler {
             let valid_subtree;
             if self.rng.random::<f64>() > 0.5 {
                 // Extend the trajectory forward.
-                self.current.copy_from(&e.z_fwd);
+                std::mem::swap(&mut self.current, &mut e.z_fwd);
                 e.rho_bck.copy_from_slice(&e.rho);
                 e.p_bck_fwd.copy_from_slice(&e.p_fwd_bck);
                 e.p_sharp_bck_fwd.copy_from_slice(&e.p_sharp_fwd_bck);
@@ -327,10 +338,10 @@ impl NutsSampler {
                     &mut totals,
                     &mut log_sum_weight_subtree,
                 );
-                e.z_fwd.copy_from(&self.current);
+                std::mem::swap(&mut self.current, &mut e.z_fwd);
             } else {
                 // Extend the trajectory backward.
-                self.current.copy_from(&e.z_bck);
+                std::mem::swap(&mut self.current, &mut e.z_bck);
                 e.rho_fwd.copy_from_slice(&e.rho);
                 e.p_fwd_bck.copy_from_slice(&e.p_bck_fwd);
                 e.p_sharp_fwd_bck.copy_from_slice(&e.p_sharp_bck_fwd);
@@ -348,7 +359,7 @@ impl NutsSampler {
                     &mut totals,
                     &mut log_sum_weight_subtree,
                 );
-                e.z_bck.copy_from(&self.current);
+                std::mem::swap(&mut self.current, &mut e.z_bck);
             }
             if !valid_subtree {
                 break;
@@ -357,11 +368,11 @@ impl NutsSampler {
 
             // Biased progressive sampling: prefer the new subtree.
             if log_sum_weight_subtree > log_sum_weight {
-                e.z_sample.copy_from(&e.z_propose);
+                std::mem::swap(&mut e.z_sample, &mut e.z_propose);
             } else {
                 let accept_prob = (log_sum_weight_subtree - log_sum_weight).exp();
                 if self.rng.random::<f64>() < accept_prob {
-                    e.z_sample.copy_from(&e.z_propose);
+                    std::mem::swap(&mut e.z_sample, &mut e.z_propose);
                 }
             }
             log_sum_weight = log_sum_exp(log_sum_weight, log_sum_weight_subtree);
@@ -394,7 +405,7 @@ impl NutsSampler {
             }
         }
 
-        self.current.copy_from(&e.z_sample);
+        std::mem::swap(&mut self.current, &mut e.z_sample);
         let energy = self.hamiltonian.energy(&self.current);
         TransitionStats {
             log_density: self.current.log_density,
@@ -429,22 +440,23 @@ impl NutsSampler {
         if depth == 0 {
             self.hamiltonian.leapfrog(&mut self.current, signed_step);
             totals.n_leapfrog += 1;
-            let h = self.hamiltonian.energy(&self.current);
+            let h = self
+                .hamiltonian
+                .energy_and_velocity(&self.current, p_sharp_beg);
             if h - h0 > MAX_ENERGY_ERROR {
                 totals.divergent = true;
             }
             *log_sum_weight = log_sum_exp(*log_sum_weight, h0 - h);
             totals.sum_metro_prob += if h0 - h > 0.0 { 1.0 } else { (h0 - h).exp() };
             z_propose.copy_from(&self.current);
-            self.hamiltonian
-                .metric
-                .velocity(&self.current.momentum, p_sharp_beg);
-            p_sharp_end.copy_from_slice(p_sharp_beg);
-            for (r, p) in rho.iter_mut().zip(&self.current.momentum) {
-                *r += p;
+            // A one-point subtree: both ends are this point.
+            for i in 0..p_beg.len() {
+                let p = self.current.momentum[i];
+                p_sharp_end[i] = p_sharp_beg[i];
+                rho[i] += p;
+                p_beg[i] = p;
+                p_end[i] = p;
             }
-            p_beg.copy_from_slice(&self.current.momentum);
-            p_end.copy_from_slice(&self.current.momentum);
             return !totals.divergent;
         }
 
@@ -473,7 +485,6 @@ impl NutsSampler {
         }
 
         // The final subtree.
-        level.z_propose_final.copy_from(&self.current);
         let mut log_sum_weight_final = f64::NEG_INFINITY;
         level.rho_final.fill(0.0);
         let valid_final = self.build_tree(
@@ -498,11 +509,11 @@ impl NutsSampler {
         let log_sum_weight_subtree = log_sum_exp(log_sum_weight_init, log_sum_weight_final);
         *log_sum_weight = log_sum_exp(*log_sum_weight, log_sum_weight_subtree);
         if log_sum_weight_final > log_sum_weight_subtree {
-            z_propose.copy_from(&level.z_propose_final);
+            std::mem::swap(z_propose, &mut level.z_propose_final);
         } else {
             let accept_prob = (log_sum_weight_final - log_sum_weight_subtree).exp();
             if self.rng.random::<f64>() < accept_prob {
-                z_propose.copy_from(&level.z_propose_final);
+                std::mem::swap(z_propose, &mut level.z_propose_final);
             }
         }
 
