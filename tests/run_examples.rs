@@ -248,6 +248,43 @@ fn the_same_seed_gives_the_same_draws() {
     );
 }
 
+/// `_rng` in transformed data draws from the run's seed, as in CmdStan: the
+/// same seed gives the same transformed data, another seed other data.
+#[test]
+fn transformed_data_rng_follows_the_seed() {
+    let dir = temp_dir("td-rng");
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("td_rng.cmod");
+    std::fs::write(
+        &model,
+        "transformed data { real x = normal_rng(0, 1); }\n\
+         parameters { real y; }\n\
+         model { y ~ normal(x, 1); }\n\
+         generated quantities { real x_out = x; }\n",
+    )
+    .unwrap();
+    let x_with_seed = |seed: &str, run: &str| {
+        let out_dir = dir.join(run);
+        let output = cmod()
+            .arg("run")
+            .arg(&model)
+            .args(["--quiet", "--chains", "1", "--iter-warmup", "20"])
+            .args(["--iter-sampling", "5", "--seed", seed, "--output-dir"])
+            .arg(&out_dir)
+            .output()
+            .expect("cmod runs");
+        assert!(output.status.success(), "{output:?}");
+        let file = std::fs::read_dir(&out_dir).unwrap().next().unwrap().unwrap();
+        let chain = read_stan_csv(&file.path()).unwrap();
+        let column = chain.sampling_column_named("x_out").unwrap();
+        assert!(column.iter().all(|v| *v == column[0]), "x is fixed within a run");
+        column[0]
+    };
+    let first = x_with_seed("7", "a");
+    assert_eq!(first, x_with_seed("7", "b"));
+    assert_ne!(first, x_with_seed("8", "c"));
+}
+
 #[test]
 fn inits_by_name_are_unconstrained_and_checked() {
     let dir = temp_dir("named-inits");

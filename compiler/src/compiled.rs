@@ -44,12 +44,29 @@ fn internal(message: String) -> ModelError {
     ModelError::Compile(LowerError::internal(Span::default(), message).to_diagnostic())
 }
 
-/// Compiles a checked program with its data.
+/// The seed of transformed data's `_rng` calls when the caller gives none.
+pub const DEFAULT_TRANSFORMED_DATA_SEED: u64 = 0x00C0_FFEE;
+
+/// Compiles a checked program with its data; `_rng` calls in transformed
+/// data draw from a fixed stream ([`DEFAULT_TRANSFORMED_DATA_SEED`]).
 pub fn compile(
     program: &Program,
     typed: &TypedProgram,
     source: &str,
     data: &DataValues,
+) -> Result<CompiledModel, ModelError> {
+    compile_with_seed(program, typed, source, data, DEFAULT_TRANSFORMED_DATA_SEED)
+}
+
+/// Compiles a checked program with its data; `_rng` calls in transformed
+/// data draw from a stream seeded with `transformed_data_seed`, as CmdStan
+/// seeds them with the run's seed.
+pub fn compile_with_seed(
+    program: &Program,
+    typed: &TypedProgram,
+    source: &str,
+    data: &DataValues,
+    transformed_data_seed: u64,
 ) -> Result<CompiledModel, ModelError> {
     let start = std::time::Instant::now();
     let mut lowering = Lowering::new(program, typed, source);
@@ -62,7 +79,13 @@ pub fn compile(
     let td = codegen::compile(&lowering.module, &["transform_data"]).map_err(|e| internal(e.0))?;
     let mut vals = lowering.vals_arena.clone();
     let mut ints = lowering.ints_arena.clone();
-    run_transform_data(&td, &lowering.module, &mut vals, &mut ints)?;
+    run_transform_data(
+        &td,
+        &lowering.module,
+        &mut vals,
+        &mut ints,
+        transformed_data_seed,
+    )?;
     lowering.vals_arena = vals;
     lowering.ints_arena = ints;
 
@@ -119,14 +142,14 @@ fn run_transform_data(
     module: &Module,
     vals: &mut Vec<f64>,
     ints: &mut Vec<i64>,
+    seed: u64,
 ) -> Result<(), ModelError> {
     let f = td
         .functions
         .get("transform_data")
         .copied()
         .ok_or_else(|| internal("no transform_data".into()))?;
-    // `_rng` in transformed data draws from a fixed stream, so a model's data is the same in every run.
-    let mut rng: rand::rngs::StdRng = rand::SeedableRng::seed_from_u64(0x00C0_FFEE);
+    let mut rng: rand::rngs::StdRng = rand::SeedableRng::seed_from_u64(seed);
     let rng_ref: &mut dyn rand::Rng = &mut rng;
     // SAFETY: the pointer is used only during the call below, while `rng` lives.
     let rng_ptr: *mut (dyn rand::Rng + 'static) =

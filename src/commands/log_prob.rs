@@ -38,7 +38,7 @@ pub fn run(args: &LogProbArgs) -> ExitCode {
 }
 
 fn log_prob(args: &LogProbArgs) -> Result<String, String> {
-    let prepared = super::prepare(&args.model, args.data.as_deref())?;
+    let prepared = super::prepare(&args.model, args.data.as_deref(), None)?;
     let text = std::fs::read_to_string(&args.params)
         .map_err(|e| format!("cannot read {}: {e}", args.params.display()))?;
     let json: serde_json::Value = serde_json::from_str(&text)

@@ -31,9 +31,15 @@ pub struct Prepared {
 }
 
 /// Checks, reads the data for, and compiles a model, printing every diagnostic.
-/// An `Err` is a one-line summary, printed after the diagnostics.
-pub fn prepare(model_path: &Path, data_path: Option<&Path>) -> Result<Prepared, String> {
-    use compiler::compiled::{compile, ModelError};
+/// `_rng` calls in transformed data draw from a stream seeded with `seed`
+/// (a fixed default when it is `None`). An `Err` is a one-line summary,
+/// printed after the diagnostics.
+pub fn prepare(
+    model_path: &Path,
+    data_path: Option<&Path>,
+    seed: Option<u64>,
+) -> Result<Prepared, String> {
+    use compiler::compiled::{compile_with_seed, ModelError, DEFAULT_TRANSFORMED_DATA_SEED};
     use compiler::diagnostics::render;
     let source = read_model(model_path)?;
     let name = model_path.display().to_string();
@@ -51,14 +57,20 @@ pub fn prepare(model_path: &Path, data_path: Option<&Path>) -> Result<Prepared, 
         }
     };
     let data = data::load(&front.parsed.program, &name, &source, data_path, color)?;
-    let model =
-        compile(&front.parsed.program, &checked.typed, &source, &data).map_err(|e| match e {
-            ModelError::Compile(d) => {
-                eprint!("{}", render(&[d], &name, &source, color));
-                format!("{name}: the model could not be compiled")
-            }
-            ModelError::TransformedData(m) => format!("error in transformed data: {m}"),
-        })?;
+    let model = compile_with_seed(
+        &front.parsed.program,
+        &checked.typed,
+        &source,
+        &data,
+        seed.unwrap_or(DEFAULT_TRANSFORMED_DATA_SEED),
+    )
+    .map_err(|e| match e {
+        ModelError::Compile(d) => {
+            eprint!("{}", render(&[d], &name, &source, color));
+            format!("{name}: the model could not be compiled")
+        }
+        ModelError::TransformedData(m) => format!("error in transformed data: {m}"),
+    })?;
     let model_name = model_path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

@@ -36,7 +36,7 @@ pub struct RunArgs {
     /// Keep every n-th draw.
     #[arg(long, allow_negative_numbers = true, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub thin: u64,
-    /// Random seed; the same seed gives the same draws (default: chosen at random and printed).
+    /// Random seed; the same seed gives the same draws and the same `_rng` values in transformed data (default: chosen at random and printed).
     #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// Initial values: a number R draws them uniformly from (-R, R) on the unconstrained scale;
@@ -105,7 +105,8 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
             ));
         }
     }
-    let prepared = super::prepare(&args.model, args.data.as_deref())?;
+    let seed = args.seed.unwrap_or_else(random_seed);
+    let prepared = super::prepare(&args.model, args.data.as_deref(), Some(seed))?;
     let init = parse_inits(args.inits.as_deref(), &prepared.model)?;
     if let InitialValues::Given(point) = &init {
         if point.len() != prepared.model.n_unconstrained {
@@ -116,7 +117,6 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
             ));
         }
     }
-    let seed = args.seed.unwrap_or_else(random_seed);
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);

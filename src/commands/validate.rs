@@ -156,7 +156,8 @@ pub fn validate_one(dir: &Path, models: &Path, args: &ValidateArgs) -> Verdict {
     if !model_path.exists() {
         return failed(&name, format!("no program {}", model_path.display()));
     }
-    let prepared = match super::prepare(&model_path, Some(&dir.join("data.json"))) {
+    let prepared = match super::prepare(&model_path, Some(&dir.join("data.json")), Some(args.seed))
+    {
         Ok(p) => p,
         Err(e) => return failed(&name, e),
     };
