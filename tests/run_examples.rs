@@ -274,15 +274,51 @@ fn transformed_data_rng_follows_the_seed() {
             .output()
             .expect("cmod runs");
         assert!(output.status.success(), "{output:?}");
-        let file = std::fs::read_dir(&out_dir).unwrap().next().unwrap().unwrap();
+        let file = std::fs::read_dir(&out_dir)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
         let chain = read_stan_csv(&file.path()).unwrap();
         let column = chain.sampling_column_named("x_out").unwrap();
-        assert!(column.iter().all(|v| *v == column[0]), "x is fixed within a run");
+        assert!(
+            column.iter().all(|v| *v == column[0]),
+            "x is fixed within a run"
+        );
         column[0]
     };
     let first = x_with_seed("7", "a");
     assert_eq!(first, x_with_seed("7", "b"));
     assert_ne!(first, x_with_seed("8", "c"));
+}
+
+/// Sizes from the data that need more memory than cmod gives a model end in
+/// an error at the declaration that asked for it, not in a crash.
+#[test]
+fn a_model_too_large_for_memory_is_an_error_at_its_declaration() {
+    let dir = temp_dir("too-large");
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("big.cmod");
+    std::fs::write(
+        &model,
+        "data {\n  int N;\n}\n\
+         transformed data {\n  vector[N] big = rep_vector(0, N);\n}\n\
+         parameters { real y; }\nmodel { y ~ normal(0, 1); }\n",
+    )
+    .unwrap();
+    let data = dir.join("big.json");
+    std::fs::write(&data, r#"{"N": 300000000}"#).unwrap();
+    let output = cmod()
+        .arg("run")
+        .arg(&model)
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .expect("cmod runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("numbers in memory (at `big`)"), "{stderr}");
+    assert!(stderr.contains("big.cmod:5:3"), "{stderr}");
 }
 
 #[test]

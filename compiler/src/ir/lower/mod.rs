@@ -131,8 +131,11 @@ pub struct Lowering<'a> {
     pub(crate) return_slots: Vec<(Option<VarStorage>, SlotId)>,
     /// The declared return type of each function being inlined.
     pub(crate) return_types: Vec<Option<UnsizedType>>,
-    /// The first variable whose size made the arenas larger than `MAX_ARENA_LEN`.
-    pub(crate) too_large: Option<String>,
+    /// The first variable whose size made the arenas larger than
+    /// `MAX_ARENA_LEN`, with the statement that declared it.
+    pub(crate) too_large: Option<(String, Span)>,
+    /// The statement being lowered, for messages about what it allocates.
+    pub(crate) current_span: Span,
     /// The parameters, kept for `lower_unconstrain`.
     pub(crate) unconstrain_params: Vec<unconstrain::ParamInfo>,
     line_starts: Vec<usize>,
@@ -163,6 +166,7 @@ impl<'a> Lowering<'a> {
             return_slots: Vec::new(),
             return_types: Vec::new(),
             too_large: None,
+            current_span: Span::default(),
             unconstrain_params: Vec::new(),
             line_starts,
         }
@@ -193,7 +197,8 @@ impl<'a> Lowering<'a> {
         let layout = &self.module.layout;
         if layout.vals_len > MAX_ARENA_LEN || layout.ints_len > MAX_ARENA_LEN {
             // Keep going without memory; the phase reports it when it ends.
-            self.too_large.get_or_insert(name);
+            let span = self.current_span;
+            self.too_large.get_or_insert((name, span));
         } else {
             self.vals_arena.resize(layout.vals_len, 0.0);
             self.ints_arena.resize(layout.ints_len, 0);
@@ -223,12 +228,19 @@ impl<'a> Lowering<'a> {
     /// Fails when the model's variables need more memory than cmod allows.
     pub fn check_size(&self) -> Result<(), LowerError> {
         match &self.too_large {
-            Some(name) => Err(LowerError::new(
-                Span::default(),
-                format!(
-                    "the model needs more than {MAX_ARENA_LEN} numbers in memory (at `{name}`); check the sizes in the data"
-                ),
-            )),
+            Some((name, span)) => {
+                let what = if name.starts_with('_') {
+                    "here".to_string()
+                } else {
+                    format!("at `{name}`")
+                };
+                Err(LowerError::new(
+                    *span,
+                    format!(
+                        "the model needs more than {MAX_ARENA_LEN} numbers in memory ({what}); check the sizes in the data"
+                    ),
+                ))
+            }
             None => Ok(()),
         }
     }
@@ -239,6 +251,7 @@ impl<'a> Lowering<'a> {
         self.jacobian_slot = Some(jac);
         self.block = BlockKind::Data;
         for stmt in self.program.stmts(BlockKind::Data) {
+            self.current_span = stmt.span;
             let StmtKind::Decl { ty, name, .. } = &stmt.kind else {
                 continue;
             };
@@ -310,6 +323,7 @@ impl<'a> Lowering<'a> {
         // Parameters: their slots, and the size of the unconstrained vector.
         let mut params = Vec::new();
         for stmt in self.program.stmts(BlockKind::Parameters) {
+            self.current_span = stmt.span;
             let StmtKind::Decl { ty, name, .. } = &stmt.kind else {
                 continue;
             };

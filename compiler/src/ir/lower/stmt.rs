@@ -13,6 +13,7 @@ impl<'a> Lowering<'a> {
         stmt: &AstStmt,
         out: &mut Vec<Stmt>,
     ) -> Result<(), LowerError> {
+        self.current_span = stmt.span;
         match &stmt.kind {
             StmtKind::Decl { ty, name, init } => {
                 let var = self.decl_var(name)?;
