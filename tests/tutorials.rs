@@ -1,0 +1,340 @@
+//! End-to-end tests of the walkthroughs in docs/tutorial/: every `cmod` command
+//! shown there is run here, and its posterior is checked against the example's
+//! truth.json (or, for the models meant to fail, checked to miss as the
+//! walkthrough says).
+//!
+//! The commands are taken from the docs as written, plus `--output-dir`. The
+//! slow ones also get `--chains 2 --iter-warmup 300 --iter-sampling 300` to
+//! keep the suite fast; set `CMOD_TUTORIAL_FULL=1` to run every command
+//! exactly as the docs show it.
+
+use runtime::diagnostics::{ess_bulk, quantile};
+use runtime::stan_csv::read_stan_csv;
+use runtime::ChainDraws;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+const EIGHT_SCHOOLS: &str = "docs/tutorial/eight-schools.md";
+const CORRELATED: &str = "docs/tutorial/correlated-predictors.md";
+const VARYING: &str = "docs/tutorial/varying-slopes.md";
+const VARIANCE: &str = "docs/tutorial/variance-components.md";
+
+const ES_CENTERED: &str = "cmod run examples/eight_schools/eight_schools_centered.cmod --data examples/eight_schools/data.json --seed 1234";
+const ES_CENTERED_095: &str = "cmod run examples/eight_schools/eight_schools_centered.cmod --data examples/eight_schools/data.json --seed 1234 --adapt-delta 0.95";
+const ES_NONCENTERED: &str = "cmod run examples/eight_schools/eight_schools_noncentered.cmod --data examples/eight_schools/data.json --seed 1234";
+const CP_CHOLESKY: &str = "cmod run examples/correlated_predictors/correlated_predictors_cholesky.cmod --data examples/correlated_predictors/data.json --seed 1234";
+const CP_CORR_MATRIX: &str = "cmod run examples/correlated_predictors/correlated_predictors_corr_matrix.cmod --data examples/correlated_predictors/data.json --seed 1234";
+const VS_CENTERED: &str = "cmod run examples/varying_slopes/varying_slopes_centered.cmod --data examples/varying_slopes/data.json --seed 1234";
+const VS_NONCENTERED: &str = "cmod run examples/varying_slopes/varying_slopes_noncentered.cmod --data examples/varying_slopes/data.json --seed 1234";
+const VC_THREE: &str = "cmod run examples/variance_components/three_random_intercept.cmod --data examples/variance_components/data_three_long.json --seed 1234";
+const VC_ONE_VARIANCE: &str = "cmod run examples/variance_components/four_one_variance.cmod --data examples/variance_components/data_four_long.json --seed 1234";
+const VC_TWO_VARIANCES: &str = "cmod run examples/variance_components/four_two_variances.cmod --data examples/variance_components/data_four_long.json --seed 1234";
+const VC_BIVARIATE: &str = "cmod run examples/variance_components/four_bivariate.cmod --data examples/variance_components/data_four_wide.json --seed 1234";
+
+/// Every command the tests below run, with the walkthrough that shows it.
+const TESTED: &[(&str, &str)] = &[
+    (EIGHT_SCHOOLS, ES_CENTERED),
+    (EIGHT_SCHOOLS, ES_CENTERED_095),
+    (EIGHT_SCHOOLS, ES_NONCENTERED),
+    (CORRELATED, CP_CHOLESKY),
+    (CORRELATED, CP_CORR_MATRIX),
+    (VARYING, VS_CENTERED),
+    (VARYING, VS_NONCENTERED),
+    (VARIANCE, VC_THREE),
+    (VARIANCE, VC_ONE_VARIANCE),
+    (VARIANCE, VC_TWO_VARIANCES),
+    (VARIANCE, VC_BIVARIATE),
+];
+
+/// The commands a walkthrough shows: the lines of its code blocks that start with `$ cmod `.
+fn doc_commands(doc: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(root().join(doc)).expect("the walkthrough exists");
+    let mut in_block = false;
+    let mut commands = Vec::new();
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_block = !in_block;
+        } else if in_block {
+            if let Some(command) = line.trim().strip_prefix("$ ") {
+                if command.starts_with("cmod ") {
+                    commands.push(command.to_string());
+                }
+            }
+        }
+    }
+    commands
+}
+
+/// The draws of one run.
+struct Run {
+    chains: Vec<ChainDraws>,
+    text: String,
+}
+
+impl Run {
+    fn column(&self, name: &str) -> Vec<Vec<f64>> {
+        self.chains
+            .iter()
+            .map(|c| {
+                c.sampling_column_named(name)
+                    .unwrap_or_else(|| panic!("no column {name}"))
+            })
+            .collect()
+    }
+
+    fn all(&self, name: &str) -> Vec<f64> {
+        self.column(name).concat()
+    }
+
+    /// The 5% and 95% quantiles of a quantity over all chains.
+    fn interval90(&self, name: &str) -> (f64, f64) {
+        let draws = self.all(name);
+        (quantile(&draws, 0.05), quantile(&draws, 0.95))
+    }
+
+    fn divergences(&self) -> usize {
+        self.all("divergent__").iter().filter(|d| **d > 0.0).count()
+    }
+
+    fn ess_bulk(&self, name: &str) -> f64 {
+        ess_bulk(&self.column(name))
+    }
+
+    /// Asserts that the 90% posterior interval of `name` contains `truth`.
+    fn covers(&self, name: &str, truth: f64) {
+        let (lo, hi) = self.interval90(name);
+        assert!(
+            lo <= truth && truth <= hi,
+            "{name}: 90% interval [{lo:.3}, {hi:.3}] misses the true {truth}"
+        );
+    }
+}
+
+/// Runs a command shown in `doc` (checked to be there), shortened unless
+/// `CMOD_TUTORIAL_FULL` is set and `shorten` is true.
+fn run_doc_command(doc: &str, command: &str, shorten: bool) -> Run {
+    assert!(
+        doc_commands(doc).iter().any(|c| c == command),
+        "{doc} does not show `{command}`"
+    );
+    let mut words = command.split_whitespace();
+    assert_eq!(words.next(), Some("cmod"));
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let out_dir = std::env::temp_dir().join(format!(
+        "cmod-tutorial-{}-{}",
+        std::process::id(),
+        RUNS.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cmod"));
+    cmd.current_dir(root())
+        .args(words)
+        .arg("--output-dir")
+        .arg(&out_dir);
+    if shorten && std::env::var_os("CMOD_TUTORIAL_FULL").is_none() {
+        cmd.args([
+            "--chains",
+            "2",
+            "--iter-warmup",
+            "300",
+            "--iter-sampling",
+            "300",
+        ]);
+    }
+    let output = cmd.output().expect("cmod runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "`{command}` failed:\n{text}");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&out_dir)
+        .expect("the output directory exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    files.sort();
+    let chains = files
+        .iter()
+        .map(|f| read_stan_csv(f).expect("cmod's CSV reads back"))
+        .collect();
+    let _ = std::fs::remove_dir_all(&out_dir);
+    Run { chains, text }
+}
+
+fn truth(dir: &str) -> serde_json::Value {
+    let path = root().join(dir).join("truth.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn real(value: &serde_json::Value) -> f64 {
+    value.as_f64().expect("a number")
+}
+
+#[test]
+fn every_command_in_the_walkthroughs_is_tested() {
+    let docs = std::fs::read_dir(root().join("docs/tutorial")).unwrap();
+    let mut shown = 0;
+    for entry in docs {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|x| x == "md") {
+            let doc = Path::new("docs/tutorial").join(path.file_name().unwrap());
+            let doc = doc.to_str().unwrap();
+            for command in doc_commands(doc) {
+                shown += 1;
+                assert!(
+                    TESTED.contains(&(doc, command.as_str())),
+                    "{doc} shows `{command}`, which no test runs"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        shown,
+        TESTED.len(),
+        "a tested command is not in its walkthrough"
+    );
+}
+
+#[test]
+fn eight_schools_centered_diverges_and_noncentered_does_not() {
+    let centered = run_doc_command(EIGHT_SCHOOLS, ES_CENTERED, false);
+    let careful = run_doc_command(EIGHT_SCHOOLS, ES_CENTERED_095, false);
+    let noncentered = run_doc_command(EIGHT_SCHOOLS, ES_NONCENTERED, false);
+    // The funnel: the centered model diverges even with adapt_delta = 0.95.
+    assert!(centered.divergences() > 20, "{}", centered.text);
+    assert!(careful.divergences() > 20, "{}", careful.text);
+    assert!(centered.text.contains("non-centered") && centered.text.contains("E-BFMI"));
+    assert!(noncentered.divergences() <= 4, "{}", noncentered.text);
+    // The non-centered model samples tau several times more efficiently.
+    assert!(
+        noncentered.ess_bulk("tau") > 4.0 * centered.ess_bulk("tau"),
+        "ESS of tau: {} vs {}",
+        noncentered.ess_bulk("tau"),
+        centered.ess_bulk("tau")
+    );
+    // Both agree with posteriordb's reference means (mu = 4.4, tau = 3.6)
+    // up to a loose margin: the centered draws are biased, not wrong.
+    let (mu_lo, mu_hi) = noncentered.interval90("mu");
+    assert!(mu_lo < 4.4 && 4.4 < mu_hi);
+    let (tau_lo, _) = centered.interval90("tau");
+    let (tau_lo_nc, _) = noncentered.interval90("tau");
+    // The centered chains do not reach small tau as often as they should.
+    assert!(tau_lo > tau_lo_nc, "5% of tau: {tau_lo} vs {tau_lo_nc}");
+}
+
+fn check_correlated_predictors(run: &Run) {
+    let t = truth("examples/correlated_predictors");
+    for k in 0..3 {
+        run.covers(&format!("mu.{}", k + 1), real(&t["mu_x"][k]));
+        run.covers(&format!("tau.{}", k + 1), real(&t["tau_x"][k]));
+        run.covers(&format!("beta.{}", k + 1), real(&t["beta"][k]));
+    }
+    for (i, j) in [(2, 1), (3, 1), (3, 2)] {
+        run.covers(&format!("Omega.{i}.{j}"), real(&t["Omega_x"][i - 1][j - 1]));
+    }
+    for name in ["alpha", "sigma_group", "sigma"] {
+        run.covers(name, real(&t[name]));
+    }
+    assert_eq!(run.divergences(), 0, "{}", run.text);
+    // The slopes are not the predictors' means: mu.2 is near -2, beta.2 near -0.5.
+    let (beta_lo, _) = run.interval90("beta.2");
+    let (_, mu_hi) = run.interval90("mu.2");
+    assert!(mu_hi < beta_lo);
+    // x2 and x3 are correlated +0.6, so the posterior of their slopes is
+    // negatively correlated (the walkthrough quotes -0.61).
+    let r = correlation(&run.all("beta.2"), &run.all("beta.3"));
+    assert!(r < -0.4, "posterior correlation of beta.2 and beta.3: {r}");
+}
+
+/// Pearson correlation of two equally long samples.
+fn correlation(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
+    sxy / (sxx * syy).sqrt()
+}
+
+#[test]
+fn correlated_predictors_cholesky_recovers_the_truth() {
+    check_correlated_predictors(&run_doc_command(CORRELATED, CP_CHOLESKY, true));
+}
+
+#[test]
+fn correlated_predictors_corr_matrix_recovers_the_truth() {
+    check_correlated_predictors(&run_doc_command(CORRELATED, CP_CORR_MATRIX, true));
+}
+
+#[test]
+fn varying_slopes_both_forms_recover_the_truth_and_only_centered_diverges() {
+    let t = truth("examples/varying_slopes");
+    let centered = run_doc_command(VARYING, VS_CENTERED, false);
+    let noncentered = run_doc_command(VARYING, VS_NONCENTERED, false);
+    for run in [&centered, &noncentered] {
+        run.covers("mu.1", real(&t["mu_a"]));
+        run.covers("mu.2", real(&t["mu_b"]));
+        run.covers("tau.1", real(&t["tau_a"]));
+        run.covers("tau.2", real(&t["tau_b"]));
+        run.covers("rho", real(&t["rho"]));
+        run.covers("sigma", real(&t["sigma"]));
+    }
+    assert_eq!(noncentered.divergences(), 0, "{}", noncentered.text);
+    assert!(centered.divergences() > 5, "{}", centered.text);
+    assert!(
+        noncentered.ess_bulk("tau.2") > centered.ess_bulk("tau.2"),
+        "ESS of tau.2: {} vs {}",
+        noncentered.ess_bulk("tau.2"),
+        centered.ess_bulk("tau.2")
+    );
+}
+
+#[test]
+fn random_intercept_recovers_r1_from_three_variables() {
+    let t = &truth("examples/variance_components")["three"];
+    let run = run_doc_command(VARIANCE, VC_THREE, true);
+    run.covers("mu", real(&t["mu"]));
+    run.covers("r1", real(&t["r1"]));
+    run.covers("var_pair", real(&t["var_pair"]));
+    run.covers("var_resid", real(&t["var_resid"]));
+}
+
+#[test]
+fn one_variance_gives_one_correlation_between_r1_and_r2() {
+    let t = &truth("examples/variance_components")["four"];
+    let (r1, r2) = (real(&t["r1"]), real(&t["r2"]));
+    let run = run_doc_command(VARIANCE, VC_ONE_VARIANCE, true);
+    let (lo, hi) = run.interval90("r");
+    assert!(r1 < lo && hi < r2, "r in [{lo}, {hi}]");
+}
+
+#[test]
+fn two_variances_with_a_shared_residual_pull_r1_and_r2_together() {
+    let t = &truth("examples/variance_components")["four"];
+    let (r1, r2) = (real(&t["r1"]), real(&t["r2"]));
+    let run = run_doc_command(VARIANCE, VC_TWO_VARIANCES, true);
+    // r1 is overestimated and r2 underestimated ...
+    let (r1_lo, _) = run.interval90("r1");
+    let (_, r2_hi) = run.interval90("r2");
+    assert!(r1 < r1_lo, "r1 from {r1_lo}");
+    assert!(r2_hi < r2, "r2 up to {r2_hi}");
+    // ... because the implied variances cannot both be 1.
+    let (_, var12_hi) = run.interval90("var_y12");
+    let (var34_lo, _) = run.interval90("var_y34");
+    assert!(var12_hi < 1.0 && 1.0 < var34_lo);
+}
+
+#[test]
+fn bivariate_pairs_recover_r1_and_r2() {
+    let t = &truth("examples/variance_components")["four"];
+    let run = run_doc_command(VARIANCE, VC_BIVARIATE, false);
+    run.covers("mu", real(&t["mu"]));
+    run.covers("r1", real(&t["r1"]));
+    run.covers("r2", real(&t["r2"]));
+    assert_eq!(run.divergences(), 0, "{}", run.text);
+}
