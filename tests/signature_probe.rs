@@ -170,7 +170,9 @@ fn call_text(row: &Row, types: &[UnsizedType], data: bool) -> String {
         .iter()
         .any(|s| row.name.ends_with(s))
         || row.name.ends_with("cdf");
-    if is_density && args.len() > 1 {
+    if is_density && args.len() == 1 {
+        format!("{}({} |)", row.name, args[0])
+    } else if is_density && args.len() > 1 {
         format!("{}({} | {})", row.name, args[0], args[1..].join(", "))
     } else {
         format!("{}({})", row.name, args.join(", "))
@@ -194,7 +196,7 @@ fn model_source(model_calls: &[String], gq_calls: &[String]) -> String {
 
 /// What became of one model.
 enum Outcome {
-    Compiles(compiler::compiled::CompiledModel),
+    Compiles(Box<compiler::compiled::CompiledModel>),
     /// The front end rejects the call (this instantiation is not a valid call).
     Rejected,
     /// Lowering or code generation failed: the rendered message.
@@ -207,7 +209,7 @@ fn try_compile(source: &str) -> Outcome {
         return Outcome::Rejected;
     }
     match support::compile_source("probe.cmod", source, None) {
-        Ok(m) => Outcome::Compiles(m),
+        Ok(m) => Outcome::Compiles(Box::new(m)),
         Err(e) => Outcome::Fails(e),
     }
 }
@@ -255,7 +257,7 @@ fn probe_row(row: &Row, run: bool, runtime: &mut Vec<String>) -> Option<String> 
     match try_compile(&model_source(&model_calls, &gq_calls)) {
         Outcome::Compiles(model) => {
             if run {
-                run_once(row, model, runtime);
+                run_once(row, *model, runtime);
             }
             return None;
         }

@@ -755,13 +755,13 @@ extern "C" fn cmod_k_map(ctx: *mut Ctx, args: *const KArgRepr, n: i64) -> i32 {
             let g = a.reals(3);
             for i in 0..len {
                 let (_, d) = f.eval(x_of(i));
-                for j in 0..n_in.min(3) {
+                for (j, dj) in d.iter().enumerate().take(n_in.min(3)) {
                     let adj = a.reals_mut(5 + 2 * j);
                     if adj.is_empty() || f.int_args().contains(&j) {
                         continue;
                     }
                     let k = if adj.len() == 1 { 0 } else { i };
-                    adj[k] += g.get(i).copied().unwrap_or(0.0) * d[j];
+                    adj[k] += g.get(i).copied().unwrap_or(0.0) * dj;
                 }
             }
             Ok(())

@@ -356,7 +356,7 @@ impl<'a> Lowering<'a> {
             return Ok(Val::Real(RExpr::Const(f64::NAN)));
         };
         let k = theta.len();
-        let groups = if k == 0 { 0 } else { lambda.len() / k };
+        let groups = lambda.len().checked_div(k).unwrap_or(0);
         let log_theta = {
             let t = theta.clone();
             let v = self.elementwise(UnsizedType::VECTOR, vec![k], active, out, move |i| {
@@ -989,7 +989,7 @@ impl<'a> Lowering<'a> {
                 let a = a.clone();
                 let outer = a.dims.first().copied().unwrap_or(0);
                 let len = a.len();
-                let inner = if outer == 0 { 0 } else { len / outer };
+                let inner = len.checked_div(outer).unwrap_or(0);
                 if a.is_int() {
                     let slot = self.temp(a.dims.clone(), true, false);
                     self.for_each_index(len, out, |_, k, body| {
