@@ -276,11 +276,12 @@ thread_local! {
 }
 
 /// The shape of a density kernel's arguments: `n_ints` int arguments, then `n_reals` reals.
-type DensityFn = fn(&[&[i64]], &mut Vec<RealArg<'_>>, bool) -> Result<f64, dist::DomainError>;
+pub(super) type DensityFn =
+    fn(&[&[i64]], &mut Vec<RealArg<'_>>, bool) -> Result<f64, dist::DomainError>;
 
 /// Runs a density kernel in the calling convention of `density_call` in the lowering:
 /// `[out, mode, propto, seed, ints..., (values, adjoints)...]`.
-unsafe fn run_density(
+pub(super) unsafe fn run_density(
     ctx: *mut Ctx,
     args: *const KArgRepr,
     n: i64,
@@ -419,7 +420,7 @@ macro_rules! densities {
     };
 }
 
-fn take<'a>(r: &mut Vec<RealArg<'a>>) -> RealArg<'a> {
+pub(super) fn take<'a>(r: &mut Vec<RealArg<'a>>) -> RealArg<'a> {
     if r.is_empty() {
         RealArg {
             values: &[],
@@ -512,7 +513,7 @@ densities! {
 }
 
 /// The side of a square matrix of `len` elements (0 when `len` is not a square).
-fn square_side(len: usize) -> usize {
+pub(super) fn square_side(len: usize) -> usize {
     let k = (len as f64).sqrt().round() as usize;
     if k * k == len {
         k
@@ -522,7 +523,7 @@ fn square_side(len: usize) -> usize {
 }
 
 /// The partials slice of an argument, empty when it has none (the multivariate convention).
-fn parts<'b>(a: &'b mut RealArg<'_>) -> &'b mut [f64] {
+pub(super) fn parts<'b>(a: &'b mut RealArg<'_>) -> &'b mut [f64] {
     a.partials.as_deref_mut().unwrap_or(&mut [])
 }
 
@@ -712,6 +713,7 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
     s.extend(super::rng_kernels::rng_symbols());
     s.extend(cumulative_fns::cumulative_symbols());
     s.extend(super::array_kernels::symbols());
+    s.extend(super::stdlib_kernels::symbols());
     s
 }
 

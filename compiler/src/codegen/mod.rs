@@ -7,6 +7,7 @@
 pub mod array_kernels;
 pub mod kernels;
 pub mod rng_kernels;
+pub mod stdlib_kernels;
 
 use crate::ir::{self, CmpOp, IBinOp, IExpr, KArg, Place, RBinOp, RExpr, Region, ScalarFn, Stmt};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};

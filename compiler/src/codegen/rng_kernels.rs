@@ -123,5 +123,6 @@ rngs! {
     cmod_neg_binomial_rng, "neg_binomial_rng", "rr", true, |x, r| int(dist::neg_binomial_rng(x[0], x[1], r));
     cmod_neg_binomial_2_rng, "neg_binomial_2_rng", "rr", true, |x, r| int(dist::neg_binomial_2_rng(x[0], x[1], r));
     cmod_neg_binomial_2_log_rng, "neg_binomial_2_log_rng", "rr", true, |x, r| int(dist::neg_binomial_2_log_rng(x[0], x[1], r));
+    cmod_discrete_range_rng, "discrete_range_rng", "ii", true, |x, r| int(dist::discrete_range_rng(x[0] as i64, x[1] as i64, r));
     cmod_hypergeometric_rng, "hypergeometric_rng", "iii", true, |x, r| int(dist::hypergeometric_rng(x[0] as i64, x[1] as i64, x[2] as i64, r));
 }

@@ -42,6 +42,7 @@
 pub mod cdf;
 pub mod continuous;
 pub mod discrete;
+pub mod discrete_more;
 pub mod glm;
 mod kernel;
 pub mod rng;
@@ -50,6 +51,7 @@ pub use crate::error::DomainError;
 pub use cdf::*;
 pub use continuous::*;
 pub use discrete::*;
+pub use discrete_more::*;
 pub use glm::*;
 pub use rng::*;
 

@@ -160,6 +160,9 @@ impl<'a> Lowering<'a> {
                 out,
             )?));
         }
+        if let Some(v) = self.lower_operator_function(e, n, args, out)? {
+            return Ok(v);
+        }
         let result_ty = self.ty(e)?;
         let active = self.activity(e);
         let vals: Vec<Val> = args
@@ -247,9 +250,14 @@ impl<'a> Lowering<'a> {
             );
             return Ok(Val::Real(RExpr::Call(ScalarFn::LogSumExp2, vec![a, b])));
         }
-        if crate::codegen::kernels::cumulative_kernel(n).is_some() {
+        if crate::codegen::kernels::cumulative_kernel(n).is_some()
+            || crate::codegen::stdlib_kernels::density_kernel(n).is_some()
+        {
             let refs: Vec<&Expr> = args.iter().collect();
             return Ok(Val::Real(self.density_call(n, &refs, false, e.span, out)?));
+        }
+        if let Some(v) = self.lower_stdlib_call(e, n, args, &vals, result_ty, active, out)? {
+            return Ok(v);
         }
         if let Some(v) = self.lower_matrix_builtin(e, n, &vals, active, out)? {
             return Ok(v);

@@ -13,7 +13,7 @@ fn int_arguments(family: &str) -> &'static [usize] {
         | "neg_binomial_2" | "neg_binomial_2_log" | "categorical" | "categorical_logit"
         | "multinomial" | "multinomial_logit" => &[0],
         "binomial" | "binomial_logit" | "beta_binomial" => &[0, 1],
-        _ => &[],
+        other => crate::codegen::stdlib_kernels::int_arguments(other),
     }
 }
 
@@ -28,8 +28,10 @@ impl<'a> Lowering<'a> {
         out: &mut Vec<Stmt>,
     ) -> Result<RExpr, LowerError> {
         let base = name.replace("_lupdf", "_lpdf").replace("_lupmf", "_lpmf");
+        let base = self.density_variant(&base, args);
         let kernel = crate::codegen::kernels::density_kernel(&base)
             .or_else(|| crate::codegen::kernels::cumulative_kernel(&base))
+            .or_else(|| crate::codegen::stdlib_kernels::density_kernel(&base))
             .ok_or_else(|| LowerError::unsupported(span, format!("the density `{base}`")))?;
         let family = stdlib::distribution_info::family_of(&base)
             .unwrap_or(&base)

@@ -412,7 +412,7 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    fn lower_binary(
+    pub(crate) fn lower_binary(
         &mut self,
         e: &Expr,
         op: BinOp,

@@ -15,6 +15,11 @@ impl<'a> Lowering<'a> {
         args: &[Expr],
         out: &mut Vec<Stmt>,
     ) -> Result<Val, LowerError> {
+        if rng_kernel(name).is_none() {
+            if let Some(v) = self.stdlib_rng_call(e, name, args, out)? {
+                return Ok(v);
+            }
+        }
         let (kernel, kinds, int_result) = rng_kernel(name)
             .filter(|(_, kinds, _)| kinds.len() == args.len())
             .ok_or_else(|| {

@@ -434,17 +434,26 @@ impl<'a> Lowering<'a> {
                 "truncation of a user-defined distribution".into(),
             ));
         };
-        let family = name
-            .strip_suffix("_lpdf")
-            .or_else(|| name.strip_suffix("_lupdf"))
-            .ok_or_else(|| {
-                unsupported(format!(
-                    "truncation of `{name}` (only continuous distributions for now)"
-                ))
-            })?;
+        let (family, discrete) = match (
+            name.strip_suffix("_lpdf")
+                .or_else(|| name.strip_suffix("_lupdf")),
+            name.strip_suffix("_lpmf")
+                .or_else(|| name.strip_suffix("_lupmf")),
+        ) {
+            (Some(f), _) => (f, false),
+            (None, Some(f)) => (f, true),
+            _ => return Err(unsupported(format!("truncation of `{name}`"))),
+        };
         let lcdf = format!("{family}_lcdf");
         let lccdf = format!("{family}_lccdf");
-        if crate::codegen::kernels::cumulative_kernel(&lcdf).is_none() {
+        // A discrete variate's mass at the lower bound L belongs to [L, U]:
+        // P(L <= y) = P(y > L) + P(y = L), and likewise for both bounds.
+        let lpmf = format!("{family}_lpmf");
+        let has_cdf = |n: &str| {
+            crate::codegen::kernels::cumulative_kernel(n).is_some()
+                || crate::codegen::stdlib_kernels::density_kernel(n).is_some()
+        };
+        if !has_cdf(&lcdf) || !has_cdf(&lccdf) {
             return Err(unsupported(format!(
                 "truncation of `{family}`, which has no CDF yet"
             )));
@@ -475,8 +484,13 @@ impl<'a> Lowering<'a> {
             (Some(l), None) => {
                 let lv = real_of(self, l, out)?;
                 checks.push(IExpr::CmpR(CmpOp::Lt, Box::new(y.clone()), Box::new(lv)));
-                let c =
+                let mut c =
                     self.density_call(&lccdf, &with_bound(l, args), false, t.span, &mut norm)?;
+                if discrete {
+                    let at_l =
+                        self.density_call(&lpmf, &with_bound(l, args), false, t.span, &mut norm)?;
+                    c = RExpr::Call(ScalarFn::LogSumExp2, vec![c, at_l]);
+                }
                 norm.push(Stmt::AddTarget(RExpr::Neg(Box::new(c))));
             }
             (None, Some(u)) => {
@@ -494,10 +508,13 @@ impl<'a> Lowering<'a> {
                     self.density_call(&lcdf, &with_bound(u, args), false, t.span, &mut norm)?;
                 let cl =
                     self.density_call(&lcdf, &with_bound(l, args), false, t.span, &mut norm)?;
-                norm.push(Stmt::AddTarget(RExpr::Neg(Box::new(RExpr::Call(
-                    ScalarFn::LogDiffExp,
-                    vec![cu, cl],
-                )))));
+                let mut c = RExpr::Call(ScalarFn::LogDiffExp, vec![cu, cl]);
+                if discrete {
+                    let at_l =
+                        self.density_call(&lpmf, &with_bound(l, args), false, t.span, &mut norm)?;
+                    c = RExpr::Call(ScalarFn::LogSumExp2, vec![c, at_l]);
+                }
+                norm.push(Stmt::AddTarget(RExpr::Neg(Box::new(c))));
             }
             (None, None) => return Ok(()),
         }

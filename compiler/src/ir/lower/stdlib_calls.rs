@@ -1,0 +1,1239 @@
+//! Lowering the rest of the standard library: operator functions, element-wise special functions, sorting and ranks, vector log_mix, GP covariances, matrix functions, constructors and slices, vector-valued RNGs, and the density variants of `codegen::stdlib_kernels`.
+
+use super::expr::{add, call1, rbin, Run, Val};
+use super::{LowerError, Lowering};
+use crate::codegen::stdlib_kernels::{self as sk, MapFn, MatrixFn};
+use crate::ir::*;
+use crate::syntax::ast::{BinOp, Expr};
+use stdlib::{BaseType, UnsizedType};
+
+const MATRIX: UnsizedType = UnsizedType::MATRIX;
+
+fn int_array(dims: u8) -> UnsizedType {
+    UnsizedType {
+        base: BaseType::Int,
+        array_dims: dims,
+    }
+}
+
+impl<'a> Lowering<'a> {
+    /// The kernel name a density call uses: ordered_logistic and ordered_probit
+    /// with one cut-point vector per element use their `_arr` kernels.
+    pub(crate) fn density_variant(&self, base: &str, args: &[&Expr]) -> String {
+        if matches!(base, "ordered_logistic_lpmf" | "ordered_probit_lpmf") {
+            if let Some(c) = args.get(2) {
+                if self.ty(c).is_ok_and(|t| t.array_dims > 0) {
+                    return base.replace("_lpmf", "_arr_lpmf");
+                }
+            }
+        }
+        base.to_string()
+    }
+
+    /// Stan's operators called by name (`add(a, b)`, `minus(a)`...), lowered as the operators.
+    pub(crate) fn lower_operator_function(
+        &mut self,
+        e: &Expr,
+        n: &str,
+        args: &[Expr],
+        out: &mut Vec<Stmt>,
+    ) -> Result<Option<Val>, LowerError> {
+        let op = match n {
+            "add" => BinOp::Add,
+            "subtract" => BinOp::Sub,
+            "multiply" => BinOp::Mul,
+            "divide" => BinOp::Div,
+            "elt_multiply" => BinOp::EltMul,
+            "elt_divide" => BinOp::EltDiv,
+            "modulus" => BinOp::Mod,
+            "logical_or" => BinOp::Or,
+            "logical_and" => BinOp::And,
+            "logical_eq" => BinOp::Eq,
+            "logical_neq" => BinOp::Neq,
+            "logical_lt" => BinOp::Lt,
+            "logical_lte" => BinOp::Le,
+            "logical_gt" => BinOp::Gt,
+            "logical_gte" => BinOp::Ge,
+            "plus" | "minus" | "logical_negation" if args.len() == 1 => {
+                let v = self.lower_expr(&args[0], out)?;
+                return Ok(Some(match (n, v) {
+                    ("plus", v) => v,
+                    ("minus", Val::Int(i)) => Val::Int(IExpr::Neg(Box::new(i))),
+                    ("minus", Val::Real(r)) => Val::Real(RExpr::Neg(Box::new(r))),
+                    ("minus", Val::Run(run)) => {
+                        let ty = run.ty.promoted();
+                        let dims = run.dims.clone();
+                        self.elementwise(ty, dims, self.activity(e), out, |k| {
+                            RExpr::Neg(Box::new(run.real(k.clone())))
+                        })?
+                    }
+                    (_, Val::Int(i)) => Val::Int(IExpr::Not(Box::new(i))),
+                    (_, Val::Real(r)) => Val::Int(IExpr::CmpR(
+                        CmpOp::Eq,
+                        Box::new(r),
+                        Box::new(RExpr::Const(0.0)),
+                    )),
+                    _ => return Ok(None),
+                }));
+            }
+            _ => return Ok(None),
+        };
+        if args.len() != 2 {
+            return Ok(None);
+        }
+        self.lower_binary(e, op, &args[0], &args[1], out).map(Some)
+    }
+
+    /// The functions of this module; `None` when `n` is not one of them (or not with these arguments).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn lower_stdlib_call(
+        &mut self,
+        e: &Expr,
+        n: &str,
+        args: &[Expr],
+        vals: &[Val],
+        result_ty: UnsizedType,
+        active: bool,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Option<Val>, LowerError> {
+        let act = |this: &Self, i: usize| args.get(i).is_some_and(|a| this.activity(a));
+        if let Some((f, arity)) = MapFn::of(n).filter(|(_, k)| *k == vals.len()) {
+            let _ = arity;
+            let dims = vals
+                .iter()
+                .map(|v| v.dims())
+                .find(|d| !d.is_empty())
+                .unwrap_or_default();
+            let inputs = vals
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.clone(), act(self, i) && !f.int_args().contains(&i)))
+                .collect();
+            let ty = UnsizedType {
+                base: if result_ty.base == BaseType::Int {
+                    BaseType::Real
+                } else {
+                    result_ty.base
+                },
+                ..result_ty
+            };
+            let v = self.function_kernel(
+                "cmod_k_map",
+                n,
+                e.span,
+                &[sk::map_fn_id(f)],
+                inputs,
+                ty,
+                dims.clone(),
+                out,
+            )?;
+            return Ok(Some(scalar_if_empty(v, &dims)));
+        }
+        match (n, vals) {
+            ("std_normal_qf", [x]) => {
+                let x = x.clone();
+                return self.map_real(x, result_ty, active, out, |r| call1(ScalarFn::InvPhi, r));
+            }
+            ("is_inf" | "is_nan", [x]) => {
+                let r = x.as_real().unwrap_or(RExpr::Const(f64::NAN));
+                let test = if n == "is_nan" {
+                    IExpr::CmpR(CmpOp::Ne, Box::new(r.clone()), Box::new(r))
+                } else {
+                    IExpr::CmpR(
+                        CmpOp::Eq,
+                        Box::new(call1(ScalarFn::Abs, r)),
+                        Box::new(RExpr::Const(f64::INFINITY)),
+                    )
+                };
+                return Ok(Some(Val::Int(test)));
+            }
+            ("int_step", [x]) => {
+                let test = match x {
+                    Val::Int(i) => {
+                        IExpr::CmpI(CmpOp::Gt, Box::new(i.clone()), Box::new(IExpr::Const(0)))
+                    }
+                    other => IExpr::CmpR(
+                        CmpOp::Gt,
+                        Box::new(other.as_real().unwrap_or(RExpr::Const(f64::NAN))),
+                        Box::new(RExpr::Const(0.0)),
+                    ),
+                };
+                return Ok(Some(Val::Int(test)));
+            }
+            ("choose", [Val::Int(a), Val::Int(b)]) => {
+                // choose(n, k) = round(exp(lchoose(n, k))) for 0 <= k <= n, else 0.
+                let (a, b) = (a.clone(), b.clone());
+                let l = RExpr::Call(
+                    ScalarFn::Lchoose,
+                    vec![
+                        RExpr::FromInt(Box::new(a.clone())),
+                        RExpr::FromInt(Box::new(b.clone())),
+                    ],
+                );
+                let v = IExpr::FromReal(Box::new(call1(ScalarFn::Round, call1(ScalarFn::Exp, l))));
+                let inside = IExpr::Bin(
+                    IBinOp::And,
+                    Box::new(IExpr::CmpI(
+                        CmpOp::Ge,
+                        Box::new(b.clone()),
+                        Box::new(IExpr::Const(0)),
+                    )),
+                    Box::new(IExpr::CmpI(CmpOp::Le, Box::new(b), Box::new(a))),
+                );
+                return Ok(Some(Val::Int(IExpr::Select(
+                    Box::new(inside),
+                    Box::new(v),
+                    Box::new(IExpr::Const(0)),
+                ))));
+            }
+            ("squared_distance", [a, b]) if a.dims().is_empty() && b.dims().is_empty() => {
+                let d = rbin(
+                    RBinOp::Sub,
+                    a.as_real().unwrap_or(RExpr::Const(f64::NAN)),
+                    b.as_real().unwrap_or(RExpr::Const(f64::NAN)),
+                );
+                return Ok(Some(Val::Real(rbin(RBinOp::Mul, d.clone(), d))));
+            }
+            _ => {}
+        }
+        match n {
+            "sort_asc" | "sort_desc" | "sort_indices_asc" | "sort_indices_desc" => {
+                return self.lower_sort(e, n, vals, act(self, 0), out).map(Some)
+            }
+            "rank" => return self.lower_rank(e, args, vals, out).map(Some),
+            "log_mix" if vals.len() == 2 => return self.lower_log_mix(vals, active, out).map(Some),
+            _ => {}
+        }
+        if let Some(kind) = sk::gp_kind(n) {
+            return self.lower_gp(e, n, kind, args, vals, out);
+        }
+        if let Some(v) = self.lower_matrix_function(e, n, args, vals, out)? {
+            return Ok(Some(v));
+        }
+        self.lower_constructor(e, n, args, vals, result_ty, active, out)
+    }
+
+    /// `f` applied to every element of `x` (a scalar gives a scalar).
+    fn map_real(
+        &mut self,
+        x: Val,
+        result_ty: UnsizedType,
+        active: bool,
+        out: &mut Vec<Stmt>,
+        f: impl Fn(RExpr) -> RExpr,
+    ) -> Result<Option<Val>, LowerError> {
+        Ok(Some(match x {
+            Val::Run(run) => {
+                let dims = run.dims.clone();
+                self.elementwise(result_ty, dims, active, out, |k| f(run.real(k.clone())))?
+            }
+            scalar => Val::Real(f(scalar.as_real().unwrap_or(RExpr::Const(f64::NAN)))),
+        }))
+    }
+
+    fn lower_sort(
+        &mut self,
+        e: &Expr,
+        n: &str,
+        vals: &[Val],
+        active: bool,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        let Some(Val::Run(run)) = vals.first() else {
+            return Err(LowerError::unsupported(
+                e.span,
+                format!("`{n}` of a scalar"),
+            ));
+        };
+        let len = run.len();
+        let desc = n.ends_with("_desc");
+        let indices = n.starts_with("sort_indices");
+        let ty = run.ty;
+        // The kernel sorts reals; an int array or the indices are converted back.
+        let sorted = self.function_kernel(
+            "cmod_k_sort",
+            n,
+            e.span,
+            &[usize::from(desc), usize::from(indices)],
+            vec![(Val::Run(run.clone()), active && !indices && !run.is_int())],
+            UnsizedType {
+                base: BaseType::Real,
+                ..ty
+            },
+            vec![len],
+            out,
+        )?;
+        if !indices && !run.is_int() {
+            return Ok(match sorted {
+                Val::Run(r) => Val::Run(Run { ty, ..r }),
+                other => other,
+            });
+        }
+        let Val::Run(sorted) = sorted else {
+            return Err(LowerError::internal(e.span, "sort result is not a run"));
+        };
+        let slot = self.temp(vec![len], true, false);
+        self.for_each_index(len, out, |_, k, body| {
+            body.push(Stmt::SetI(
+                Place {
+                    slot,
+                    index: k.clone(),
+                },
+                IExpr::FromReal(Box::new(sorted.real(k))),
+            ));
+            Ok(())
+        })?;
+        Ok(Val::Run(Run {
+            slot,
+            offset: IExpr::Const(0),
+            ty: int_array(1),
+            dims: vec![len],
+        }))
+    }
+
+    /// `rank(v, s)`: how many elements of `v` are smaller than `v[s]`.
+    fn lower_rank(
+        &mut self,
+        e: &Expr,
+        args: &[Expr],
+        vals: &[Val],
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        let (Some(Val::Run(run)), Some(s)) = (vals.first(), vals.get(1)) else {
+            return Err(LowerError::unsupported(
+                e.span,
+                "`rank` with these arguments",
+            ));
+        };
+        let Val::Int(s) = s.clone() else {
+            return Err(LowerError::internal(
+                e.span,
+                "rank: the index is not an int",
+            ));
+        };
+        let len = run.len();
+        let name = args.first().map(super::expr::expr_name).unwrap_or_default();
+        let msg = self.msg(
+            e.span,
+            format!("rank: index {{value}} out of range for `{name}` (size {len})"),
+        );
+        let idx = IExpr::Checked {
+            index: Box::new(s),
+            len: Box::new(IExpr::Const(len as i64)),
+            msg,
+        };
+        let pivot_slot = self.temp(vec![], false, false);
+        out.push(Stmt::SetR(Place::at(pivot_slot, 0), run.real(idx)));
+        let pivot = RExpr::Load(Box::new(Place::at(pivot_slot, 0)));
+        let count = self.int_temp();
+        let countp = Place::at(count, 0);
+        out.push(Stmt::SetI(countp.clone(), IExpr::Const(0)));
+        let run = run.clone();
+        self.for_each_index(len, out, |_, k, body| {
+            let less = IExpr::CmpR(CmpOp::Lt, Box::new(run.real(k)), Box::new(pivot));
+            body.push(Stmt::SetI(
+                countp.clone(),
+                IExpr::Bin(
+                    IBinOp::Add,
+                    Box::new(IExpr::Load(Box::new(countp.clone()))),
+                    Box::new(less),
+                ),
+            ));
+            Ok(())
+        })?;
+        Ok(Val::Int(IExpr::Load(Box::new(countp))))
+    }
+
+    /// `log_mix(theta, lambda)`: `sum_n log_sum_exp(log(theta) + lambda_n)` over the
+    /// vectors `lambda_n` (one when `lambda` is a single vector).
+    fn lower_log_mix(
+        &mut self,
+        vals: &[Val],
+        active: bool,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        let (Val::Run(theta), Val::Run(lambda)) = (&vals[0], &vals[1]) else {
+            return Ok(Val::Real(RExpr::Const(f64::NAN)));
+        };
+        let k = theta.len();
+        let groups = lambda.len().checked_div(k).unwrap_or(0);
+        let log_theta = {
+            let t = theta.clone();
+            let v = self.elementwise(UnsizedType::VECTOR, vec![k], active, out, move |i| {
+                call1(ScalarFn::Log, t.real(i.clone()))
+            })?;
+            match v {
+                Val::Run(r) => r,
+                _ => return Ok(Val::Real(RExpr::Const(f64::NAN))),
+            }
+        };
+        let acc = self.temp(vec![], false, active);
+        let accp = Place::at(acc, 0);
+        out.push(Stmt::SetR(accp.clone(), RExpr::Const(0.0)));
+        for g in 0..groups {
+            let lt = log_theta.clone();
+            let lam = lambda.clone();
+            let terms = self.elementwise(UnsizedType::VECTOR, vec![k], active, out, move |i| {
+                rbin(
+                    RBinOp::Add,
+                    lt.real(i.clone()),
+                    lam.real(add(i.clone(), IExpr::Const((g * k) as i64))),
+                )
+            })?;
+            let Val::Run(terms) = terms else { continue };
+            let lse = self
+                .real_reduction("log_sum_exp", &terms, active, out)?
+                .as_real()
+                .unwrap_or(RExpr::Const(f64::NAN));
+            out.push(Stmt::SetR(
+                accp.clone(),
+                rbin(RBinOp::Add, RExpr::Load(Box::new(accp.clone())), lse),
+            ));
+        }
+        Ok(Val::Real(RExpr::Load(Box::new(accp))))
+    }
+
+    /// The GP covariance functions, one- and two-input forms (not the per-dimension length scales).
+    fn lower_gp(
+        &mut self,
+        e: &Expr,
+        n: &str,
+        kind: usize,
+        args: &[Expr],
+        vals: &[Val],
+        out: &mut Vec<Stmt>,
+    ) -> Result<Option<Val>, LowerError> {
+        let n_hyper = match kind {
+            4 => 3,
+            5 => 1,
+            _ => 2,
+        };
+        if vals.len() < n_hyper + 1 {
+            return Ok(None);
+        }
+        let n_x = vals.len() - n_hyper;
+        if n_x > 2 || vals[n_x..].iter().any(|v| matches!(v, Val::Run(_))) {
+            // Per-dimension length scales are not supported yet.
+            return Ok(None);
+        }
+        let points = |v: &Val| -> Option<(usize, usize)> {
+            match v.dims().as_slice() {
+                [p] => Some((*p, 1)),
+                [p, d] => Some((*p, *d)),
+                _ => None,
+            }
+        };
+        let Some((n1, d)) = points(&vals[0]) else {
+            return Ok(None);
+        };
+        let n2 = if n_x == 2 {
+            match points(&vals[1]) {
+                Some((p, d2)) if d2 == d => p,
+                _ => {
+                    return Err(LowerError::new(
+                        e.span,
+                        format!("{n}: the two inputs must hold points of the same dimension"),
+                    ))
+                }
+            }
+        } else {
+            n1
+        };
+        let inputs = vals
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.clone(), args.get(i).is_some_and(|a| self.activity(a))))
+            .collect();
+        self.function_kernel(
+            "cmod_k_gp",
+            n,
+            e.span,
+            &[kind, d, usize::from(n_x == 2)],
+            inputs,
+            MATRIX,
+            vec![n1, n2],
+            out,
+        )
+        .map(Some)
+    }
+
+    /// Matrix functions as `cmod_k_matrix` calls (and loops for the light ones).
+    fn lower_matrix_function(
+        &mut self,
+        e: &Expr,
+        n: &str,
+        args: &[Expr],
+        vals: &[Val],
+        out: &mut Vec<Stmt>,
+    ) -> Result<Option<Val>, LowerError> {
+        let act = |this: &Self, i: usize| args.get(i).is_some_and(|a| this.activity(a));
+        let shape = |v: &Val| -> (usize, usize) {
+            match v.dims().as_slice() {
+                [r, c] => (*r, *c),
+                [k] => (*k, 1),
+                _ => (1, 1),
+            }
+        };
+        let row_shape = |v: &Val| -> (usize, usize) {
+            match v.dims().as_slice() {
+                [r, c] => (*r, *c),
+                [k] => (1, *k),
+                _ => (1, 1),
+            }
+        };
+        use MatrixFn::*;
+        let (f, m, nn, k, out_dims): (MatrixFn, usize, usize, usize, Vec<usize>) = match (n, vals) {
+            ("inverse", [a]) => (Inverse, 0, shape(a).0, 0, vec![shape(a).0; 2]),
+            ("inverse_spd", [a]) => (InverseSpd, 0, shape(a).0, 0, vec![shape(a).0; 2]),
+            ("tcrossprod", [a]) => {
+                let (r, c) = shape(a);
+                (Tcrossprod, r, c, 0, vec![r, r])
+            }
+            ("crossprod", [a]) => {
+                let (r, c) = shape(a);
+                (Crossprod, r, c, 0, vec![c, c])
+            }
+            ("determinant", [a]) => (Determinant, 0, shape(a).0, 0, vec![]),
+            ("log_determinant", [a]) => (LogDeterminant, 0, shape(a).0, 0, vec![]),
+            ("eigenvalues_sym", [a]) => (EigenvaluesSym, 0, shape(a).0, 0, vec![shape(a).0]),
+            ("mdivide_left_tri_low" | "mdivide_left_spd", [a, b]) => {
+                let f = if n == "mdivide_left_spd" {
+                    MdivideLeftSpd
+                } else {
+                    MdivideLeftTriLow
+                };
+                let (_, c) = shape(b);
+                (f, c, shape(a).0, 0, b.dims())
+            }
+            ("mdivide_right_tri_low", [b, a]) => {
+                let (r, _) = row_shape(b);
+                (MdivideRightTriLow, r, shape(a).0, 0, b.dims())
+            }
+            ("quad_form" | "quad_form_sym", [a, b]) => {
+                let f = if n == "quad_form" {
+                    QuadForm
+                } else {
+                    QuadFormSym
+                };
+                let (_, c) = shape(b);
+                let dims = if b.dims().len() == 2 {
+                    vec![c, c]
+                } else {
+                    vec![]
+                };
+                (f, c, shape(a).0, 0, dims)
+            }
+            ("diag_post_multiply", [a, _]) => {
+                let (r, c) = shape(a);
+                (DiagPostMultiply, r, c, 0, vec![r, c])
+            }
+            ("trace", [a]) => {
+                let Val::Run(a) = a else { return Ok(None) };
+                let (r, c) = shape(&Val::Run(a.clone()));
+                let diag = self.temp(vec![r.min(c)], false, act(self, 0));
+                let a2 = a.clone();
+                self.for_each_index(r.min(c), out, |_, i, body| {
+                    let at = IExpr::Bin(
+                        IBinOp::Mul,
+                        Box::new(i.clone()),
+                        Box::new(IExpr::Const(r as i64 + 1)),
+                    );
+                    body.push(Stmt::SetR(
+                        Place {
+                            slot: diag,
+                            index: i,
+                        },
+                        a2.real(at),
+                    ));
+                    Ok(())
+                })?;
+                let run = Run {
+                    slot: diag,
+                    offset: IExpr::Const(0),
+                    ty: UnsizedType::VECTOR,
+                    dims: vec![r.min(c)],
+                };
+                return self
+                    .real_reduction("sum", &run, act(self, 0), out)
+                    .map(Some);
+            }
+            (
+                "mdivide_left" | "mdivide_right" | "mdivide_right_spd" | "trace_quad_form",
+                [x, y],
+            ) => {
+                return self.lower_composite_matrix(e, n, args, x.clone(), y.clone(), out);
+            }
+            _ => return Ok(None),
+        };
+        let inputs: Vec<(Val, bool)> = vals
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.clone(), act(self, i)))
+            .collect();
+        let ty = self.ty(e)?;
+        let v = self.function_kernel(
+            "cmod_k_matrix",
+            n,
+            e.span,
+            &[sk::matrix_fn_id(f), m, nn, k],
+            inputs,
+            ty,
+            out_dims.clone(),
+            out,
+        )?;
+        Ok(Some(scalar_if_empty(v, &out_dims)))
+    }
+
+    /// `mdivide_left(A, B) = inverse(A) * B`, `mdivide_right(B, A) = B * inverse(A)`
+    /// (and `_spd`), `trace_quad_form(A, B) = trace(quad_form(A, B))`.
+    fn lower_composite_matrix(
+        &mut self,
+        e: &Expr,
+        n: &str,
+        args: &[Expr],
+        x: Val,
+        y: Val,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Option<Val>, LowerError> {
+        let act = |this: &Self, i: usize| args.get(i).is_some_and(|a| this.activity(a));
+        let side = |v: &Val| v.dims().first().copied().unwrap_or(1);
+        let (ax, ay) = (act(self, 0), act(self, 1));
+        if n == "trace_quad_form" {
+            let (a, b) = (x, y);
+            let kk = side(&a);
+            let c = match b.dims().as_slice() {
+                [_, c] => *c,
+                _ => 1,
+            };
+            let q = self.function_kernel(
+                "cmod_k_matrix",
+                "quad_form",
+                e.span,
+                &[sk::matrix_fn_id(MatrixFn::QuadForm), c, kk, 0],
+                vec![(a, ax), (b, ay)],
+                MATRIX,
+                vec![c, c],
+                out,
+            )?;
+            let Val::Run(q) = q else { return Ok(None) };
+            let diag = self.temp(vec![c], false, ax || ay);
+            let q2 = q.clone();
+            self.for_each_index(c, out, |_, i, body| {
+                let at = IExpr::Bin(
+                    IBinOp::Mul,
+                    Box::new(i.clone()),
+                    Box::new(IExpr::Const(c as i64 + 1)),
+                );
+                body.push(Stmt::SetR(
+                    Place {
+                        slot: diag,
+                        index: i,
+                    },
+                    q2.real(at),
+                ));
+                Ok(())
+            })?;
+            let run = Run {
+                slot: diag,
+                offset: IExpr::Const(0),
+                ty: UnsizedType::VECTOR,
+                dims: vec![c],
+            };
+            return self.real_reduction("sum", &run, ax || ay, out).map(Some);
+        }
+        let (a, a_act, b, b_act, left) = if n == "mdivide_left" {
+            (x, ax, y, ay, true)
+        } else {
+            (y, ay, x, ax, false)
+        };
+        let kk = side(&a);
+        let inv_fn = if n == "mdivide_right_spd" {
+            MatrixFn::InverseSpd
+        } else {
+            MatrixFn::Inverse
+        };
+        let inv = self.function_kernel(
+            "cmod_k_matrix",
+            n,
+            e.span,
+            &[sk::matrix_fn_id(inv_fn), 0, kk, 0],
+            vec![(a, a_act)],
+            MATRIX,
+            vec![kk, kk],
+            out,
+        )?;
+        let inv_act = a_act;
+        let b_dims = b.dims();
+        let ty = self.ty(e)?;
+        let (lhs, rhs, m, inner, cols, dims) = if left {
+            let c = if b_dims.len() == 2 { b_dims[1] } else { 1 };
+            (inv, b, kk, kk, c, b_dims.clone())
+        } else {
+            let r = if b_dims.len() == 2 { b_dims[0] } else { 1 };
+            (b, inv, r, kk, kk, b_dims.clone())
+        };
+        let (l_act, r_act) = if left {
+            (inv_act, b_act)
+        } else {
+            (b_act, inv_act)
+        };
+        self.function_kernel(
+            "cmod_k_matrix",
+            n,
+            e.span,
+            &[sk::matrix_fn_id(MatrixFn::Multiply), m, cols, inner],
+            vec![(lhs, l_act), (rhs, r_act)],
+            ty,
+            dims,
+            out,
+        )
+        .map(Some)
+    }
+
+    /// Constructors and slices: zeros/ones/one_hot/linspaced/uniform_simplex/identity,
+    /// diagonal, col, row, block, sub_col, sub_row, reverse, transpose, dims, norms,
+    /// rows/columns dot products.
+    #[allow(clippy::too_many_arguments)]
+    fn lower_constructor(
+        &mut self,
+        e: &Expr,
+        n: &str,
+        args: &[Expr],
+        vals: &[Val],
+        result_ty: UnsizedType,
+        active: bool,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Option<Val>, LowerError> {
+        let int_result = result_ty.base == BaseType::Int;
+        let fill =
+            |this: &mut Self, len: usize, f: &dyn Fn(&IExpr) -> RExpr, out: &mut Vec<Stmt>| {
+                if int_result {
+                    let slot = this.temp(vec![len], true, false);
+                    this.for_each_index(len, out, |_, k, body| {
+                        body.push(Stmt::SetI(
+                            Place {
+                                slot,
+                                index: k.clone(),
+                            },
+                            IExpr::FromReal(Box::new(f(&k))),
+                        ));
+                        Ok(())
+                    })?;
+                    Ok(Val::Run(Run {
+                        slot,
+                        offset: IExpr::Const(0),
+                        ty: result_ty,
+                        dims: vec![len],
+                    }))
+                } else {
+                    this.elementwise(result_ty, vec![len], false, out, f)
+                }
+            };
+        let const_arg = |this: &mut Self, i: usize| -> Result<i64, LowerError> {
+            args.get(i)
+                .ok_or_else(|| LowerError::internal(e.span, "missing argument"))
+                .and_then(|a| this.const_int(a))
+        };
+        let size_arg = |this: &mut Self, i: usize| -> Result<usize, LowerError> {
+            let v = const_arg(this, i)?;
+            usize::try_from(v).map_err(|_| {
+                LowerError::new(
+                    e.span,
+                    format!("{n}: a size must not be negative, but this is {v}"),
+                )
+            })
+        };
+        let v = match n {
+            "zeros_vector" | "zeros_row_vector" | "zeros_array" | "zeros_int_array"
+            | "ones_vector" | "ones_row_vector" | "ones_array" | "ones_int_array"
+            | "uniform_simplex" => {
+                let len = size_arg(self, 0)?;
+                let c = if n.starts_with("zeros") {
+                    0.0
+                } else if n == "uniform_simplex" {
+                    1.0 / len as f64
+                } else {
+                    1.0
+                };
+                fill(self, len, &|_| RExpr::Const(c), out)?
+            }
+            "one_hot_vector" | "one_hot_row_vector" | "one_hot_array" | "one_hot_int_array" => {
+                let len = size_arg(self, 0)?;
+                let at = const_arg(self, 1)?;
+                if at < 1 || at as usize > len {
+                    return Err(LowerError::new(
+                        e.span,
+                        format!("{n}: the index {at} is outside 1..{len}"),
+                    ));
+                }
+                fill(
+                    self,
+                    len,
+                    &|k| {
+                        RExpr::Select(
+                            Box::new(IExpr::CmpI(
+                                CmpOp::Eq,
+                                Box::new(k.clone()),
+                                Box::new(IExpr::Const(at - 1)),
+                            )),
+                            Box::new(RExpr::Const(1.0)),
+                            Box::new(RExpr::Const(0.0)),
+                        )
+                    },
+                    out,
+                )?
+            }
+            "linspaced_vector"
+            | "linspaced_row_vector"
+            | "linspaced_array"
+            | "linspaced_int_array" => {
+                let len = size_arg(self, 0)?;
+                let lo = vals[1].as_real().unwrap_or(RExpr::Const(f64::NAN));
+                let hi = vals[2].as_real().unwrap_or(RExpr::Const(f64::NAN));
+                if int_result {
+                    // Stan: evenly spaced ints from lo, step floor((hi - lo) / (len - 1)).
+                    let step = if len > 1 {
+                        call1(
+                            ScalarFn::Floor,
+                            rbin(
+                                RBinOp::Div,
+                                rbin(RBinOp::Sub, hi, lo.clone()),
+                                RExpr::Const((len - 1) as f64),
+                            ),
+                        )
+                    } else {
+                        RExpr::Const(0.0)
+                    };
+                    fill(
+                        self,
+                        len,
+                        &|k| {
+                            rbin(
+                                RBinOp::Add,
+                                lo.clone(),
+                                rbin(
+                                    RBinOp::Mul,
+                                    step.clone(),
+                                    RExpr::FromInt(Box::new(k.clone())),
+                                ),
+                            )
+                        },
+                        out,
+                    )?
+                } else {
+                    let denom = (len.max(2) - 1) as f64;
+                    fill(
+                        self,
+                        len,
+                        &|k| {
+                            if len == 1 {
+                                hi.clone()
+                            } else {
+                                rbin(
+                                    RBinOp::Add,
+                                    lo.clone(),
+                                    rbin(
+                                        RBinOp::Mul,
+                                        rbin(RBinOp::Sub, hi.clone(), lo.clone()),
+                                        rbin(
+                                            RBinOp::Div,
+                                            RExpr::FromInt(Box::new(k.clone())),
+                                            RExpr::Const(denom),
+                                        ),
+                                    ),
+                                )
+                            }
+                        },
+                        out,
+                    )?
+                }
+            }
+            "identity_matrix" => {
+                let k = size_arg(self, 0)?;
+                self.elementwise(MATRIX, vec![k, k], false, out, |i| {
+                    RExpr::Select(
+                        Box::new(IExpr::CmpI(
+                            CmpOp::Eq,
+                            Box::new(IExpr::Bin(
+                                IBinOp::Mod,
+                                Box::new(i.clone()),
+                                Box::new(IExpr::Const(k as i64 + 1)),
+                            )),
+                            Box::new(IExpr::Const(0)),
+                        )),
+                        Box::new(RExpr::Const(1.0)),
+                        Box::new(RExpr::Const(0.0)),
+                    )
+                })?
+            }
+            "dims" => {
+                let dims = vals.first().map(|v| v.dims()).unwrap_or_default();
+                let len = dims.len();
+                let slot = self.temp(vec![len], true, false);
+                for (i, d) in dims.iter().enumerate() {
+                    out.push(Stmt::SetI(Place::at(slot, i), IExpr::Const(*d as i64)));
+                }
+                Val::Run(Run {
+                    slot,
+                    offset: IExpr::Const(0),
+                    ty: int_array(1),
+                    dims: vec![len],
+                })
+            }
+            "diagonal" | "col" | "row" | "block" | "sub_col" | "sub_row" | "transpose" => {
+                let Some(Val::Run(a)) = vals.first() else {
+                    return Ok(None);
+                };
+                let a = a.clone();
+                let (rows, cols) = match a.dims.as_slice() {
+                    [r, c] if a.ty.base == BaseType::Matrix => (*r, *c),
+                    [k] if a.ty.base == BaseType::RowVector => (1, *k),
+                    [k] => (*k, 1),
+                    _ => return Ok(None),
+                };
+                let mut ints = Vec::new();
+                for i in 1..args.len() {
+                    ints.push(const_arg(self, i)?);
+                }
+                let check =
+                    |lo: i64, count: i64, max: usize, what: &str| -> Result<(), LowerError> {
+                        if lo < 1 || count < 0 || lo - 1 + count > max as i64 {
+                            return Err(LowerError::new(
+                                e.span,
+                                format!(
+                                    "{n}: the {what} {lo}..{} are outside 1..{max}",
+                                    lo - 1 + count
+                                ),
+                            ));
+                        }
+                        Ok(())
+                    };
+                // (result dims, (row, col) of result element (i, j) in `a`)
+                let (dims, r0, c0, transpose): (Vec<usize>, i64, i64, bool) = match n {
+                    "diagonal" => (vec![rows.min(cols)], 0, 0, false),
+                    "col" => {
+                        check(ints[0], 1, cols, "columns")?;
+                        (vec![rows], 0, ints[0] - 1, false)
+                    }
+                    "row" => {
+                        check(ints[0], 1, rows, "rows")?;
+                        (vec![cols], ints[0] - 1, 0, false)
+                    }
+                    "block" => {
+                        check(ints[0], ints[2], rows, "rows")?;
+                        check(ints[1], ints[3], cols, "columns")?;
+                        (
+                            vec![ints[2] as usize, ints[3] as usize],
+                            ints[0] - 1,
+                            ints[1] - 1,
+                            false,
+                        )
+                    }
+                    "sub_col" => {
+                        check(ints[0], ints[2], rows, "rows")?;
+                        check(ints[1], 1, cols, "columns")?;
+                        (vec![ints[2] as usize], ints[0] - 1, ints[1] - 1, false)
+                    }
+                    "sub_row" => {
+                        check(ints[0], 1, rows, "rows")?;
+                        check(ints[1], ints[2], cols, "columns")?;
+                        (vec![ints[2] as usize], ints[0] - 1, ints[1] - 1, false)
+                    }
+                    _ => (
+                        if a.dims.len() == 2 {
+                            vec![cols, rows]
+                        } else {
+                            a.dims.clone()
+                        },
+                        0,
+                        0,
+                        true,
+                    ),
+                };
+                let len: usize = dims.iter().product();
+                let out_rows = if dims.len() == 2 { dims[0] } else { len };
+                let ty = result_ty;
+                let rows_i = rows as i64;
+                self.elementwise(ty, dims, active, out, move |k| {
+                    // Element k of the result, as (i, j) in the result.
+                    let i = IExpr::Bin(
+                        IBinOp::Mod,
+                        Box::new(k.clone()),
+                        Box::new(IExpr::Const(out_rows as i64)),
+                    );
+                    let j = IExpr::Bin(
+                        IBinOp::Div,
+                        Box::new(k.clone()),
+                        Box::new(IExpr::Const(out_rows as i64)),
+                    );
+                    let (r, c) = match n {
+                        "diagonal" => (k.clone(), k.clone()),
+                        "col" | "sub_col" => (add(k.clone(), IExpr::Const(r0)), IExpr::Const(c0)),
+                        "row" => (IExpr::Const(r0), k.clone()),
+                        "sub_row" => (IExpr::Const(r0), add(k.clone(), IExpr::Const(c0))),
+                        "block" => (add(i, IExpr::Const(r0)), add(j, IExpr::Const(c0))),
+                        _ if transpose => (j, i),
+                        _ => (i, j),
+                    };
+                    let flat = add(
+                        r,
+                        IExpr::Bin(IBinOp::Mul, Box::new(c), Box::new(IExpr::Const(rows_i))),
+                    );
+                    a.real(flat)
+                })?
+            }
+            "reverse" => {
+                let Some(Val::Run(a)) = vals.first() else {
+                    return Ok(None);
+                };
+                let a = a.clone();
+                let outer = a.dims.first().copied().unwrap_or(0);
+                let len = a.len();
+                let inner = len.checked_div(outer).unwrap_or(0);
+                if a.is_int() {
+                    let slot = self.temp(a.dims.clone(), true, false);
+                    self.for_each_index(len, out, |_, k, body| {
+                        body.push(Stmt::SetI(
+                            Place {
+                                slot,
+                                index: k.clone(),
+                            },
+                            a.int(reversed_index(&k, outer, inner)),
+                        ));
+                        Ok(())
+                    })?;
+                    Val::Run(Run {
+                        slot,
+                        offset: IExpr::Const(0),
+                        ty: a.ty,
+                        dims: a.dims.clone(),
+                    })
+                } else {
+                    let dims = a.dims.clone();
+                    self.elementwise(a.ty, dims, active, out, move |k| {
+                        a.real(reversed_index(k, outer, inner))
+                    })?
+                }
+            }
+            "norm1" | "norm2" => {
+                let Some(Val::Run(a)) = vals.first() else {
+                    return Ok(None);
+                };
+                let a = a.clone();
+                let len = a.len();
+                let terms =
+                    self.elementwise(UnsizedType::VECTOR, vec![len], active, out, move |k| {
+                        if n == "norm1" {
+                            call1(ScalarFn::Abs, a.real(k.clone()))
+                        } else {
+                            let x = a.real(k.clone());
+                            rbin(RBinOp::Mul, x.clone(), x)
+                        }
+                    })?;
+                let Val::Run(terms) = terms else {
+                    return Ok(None);
+                };
+                let s = self
+                    .real_reduction("sum", &terms, active, out)?
+                    .as_real()
+                    .unwrap_or(RExpr::Const(f64::NAN));
+                Val::Real(if n == "norm2" {
+                    call1(ScalarFn::Sqrt, s)
+                } else {
+                    s
+                })
+            }
+            "rows_dot_product" | "columns_dot_product" | "rows_dot_self" | "columns_dot_self" => {
+                let Some(Val::Run(a)) = vals.first() else {
+                    return Ok(None);
+                };
+                let b = match vals.get(1) {
+                    Some(Val::Run(b)) => b.clone(),
+                    _ => a.clone(),
+                };
+                let a = a.clone();
+                let (rows, cols) = match a.dims.as_slice() {
+                    [r, c] if a.ty.base == BaseType::Matrix => (*r, *c),
+                    [k] if a.ty.base == BaseType::RowVector => (1, *k),
+                    [k] => (*k, 1),
+                    _ => return Ok(None),
+                };
+                let by_rows = n.starts_with("rows");
+                let (count, inner) = if by_rows { (rows, cols) } else { (cols, rows) };
+                let slot = self.temp(vec![count], false, active);
+                for g in 0..count {
+                    let acc = Place::at(slot, g);
+                    out.push(Stmt::SetR(acc.clone(), RExpr::Const(0.0)));
+                    let (a2, b2) = (a.clone(), b.clone());
+                    self.for_each_index(inner, out, |_, k, body| {
+                        let flat = if by_rows {
+                            add(
+                                IExpr::Const(g as i64),
+                                IExpr::Bin(
+                                    IBinOp::Mul,
+                                    Box::new(k),
+                                    Box::new(IExpr::Const(rows as i64)),
+                                ),
+                            )
+                        } else {
+                            add(k, IExpr::Const((g * rows) as i64))
+                        };
+                        body.push(Stmt::SetR(
+                            acc.clone(),
+                            rbin(
+                                RBinOp::Add,
+                                RExpr::Load(Box::new(acc.clone())),
+                                rbin(RBinOp::Mul, a2.real(flat.clone()), b2.real(flat)),
+                            ),
+                        ));
+                        Ok(())
+                    })?;
+                }
+                Val::Run(Run {
+                    slot,
+                    offset: IExpr::Const(0),
+                    ty: result_ty,
+                    dims: vec![count],
+                })
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(v))
+    }
+
+    /// Vector-valued RNGs, and those with container arguments (`categorical_rng(theta)`).
+    pub(crate) fn stdlib_rng_call(
+        &mut self,
+        e: &Expr,
+        name: &str,
+        args: &[Expr],
+        out: &mut Vec<Stmt>,
+    ) -> Result<Option<Val>, LowerError> {
+        let Some((kernel, kinds, int_out)) = sk::mv_rng_kernel(name) else {
+            return Ok(None);
+        };
+        if kinds.len() != args.len() {
+            return Ok(None);
+        }
+        let mut kargs = vec![KArg::Null];
+        let mut runs = Vec::new();
+        for (a, kind) in args.iter().zip(kinds.bytes()) {
+            let v = self.lower_expr(a, out)?;
+            let run = self.materialize(v, false, out);
+            let len = run.len().max(1);
+            runs.push(run.clone());
+            if kind == b'i' {
+                kargs.push(KArg::Ints {
+                    slot: run.slot,
+                    offset: run.offset.clone(),
+                    len,
+                });
+            } else {
+                let (vals, _, _) = self.real_run_arg(
+                    Val::Run(Run {
+                        dims: vec![len],
+                        ..run
+                    }),
+                    false,
+                    out,
+                )?;
+                kargs.push(vals);
+            }
+        }
+        let ty = self.ty(e)?;
+        let matrix_side = |r: &Run| r.dims.first().copied().unwrap_or(0);
+        let dims: Vec<usize> = match name {
+            "multi_normal_rng" | "multi_normal_cholesky_rng" => runs[0].dims.clone(),
+            "multi_student_t_rng" | "multi_student_t_cholesky_rng" => runs[1].dims.clone(),
+            "dirichlet_rng" => runs[0].dims.clone(),
+            "lkj_corr_rng" | "lkj_corr_cholesky_rng" => {
+                let k = self.const_size(&args[0])?;
+                vec![k, k]
+            }
+            "wishart_rng"
+            | "inv_wishart_rng"
+            | "wishart_cholesky_rng"
+            | "inv_wishart_cholesky_rng" => {
+                let k = matrix_side(&runs[1]);
+                vec![k, k]
+            }
+            "multinomial_rng" | "multinomial_logit_rng" => runs[0].dims.clone(),
+            _ => vec![],
+        };
+        let len: usize = dims.iter().product::<usize>().max(1);
+        let slot = self.temp(dims.clone(), int_out, false);
+        kargs[0] = if int_out {
+            KArg::Ints {
+                slot,
+                offset: IExpr::Const(0),
+                len,
+            }
+        } else {
+            KArg::Reals {
+                slot,
+                offset: IExpr::Const(0),
+                len,
+                adjoint: false,
+            }
+        };
+        let msg = self.msg(e.span, format!("{name}: {{detail}}"));
+        out.push(Stmt::Kernel(KernelCall {
+            kernel,
+            args: kargs,
+            msg,
+            outputs: vec![],
+            reverse: None,
+        }));
+        let run = Run {
+            slot,
+            offset: IExpr::Const(0),
+            ty,
+            dims: dims.clone(),
+        };
+        Ok(Some(if !dims.is_empty() {
+            // A row_vector location still draws a (column) vector: the checker's type decides.
+            Val::Run(run)
+        } else if int_out {
+            Val::Int(run.int(IExpr::Const(0)))
+        } else {
+            Val::Real(run.real(IExpr::Const(0)))
+        }))
+    }
+}
+
+/// Index of element `k` of a container whose outermost dimension (`outer`
+/// entries of `inner` elements each) is reversed.
+fn reversed_index(k: &IExpr, outer: usize, inner: usize) -> IExpr {
+    let inner_i = inner.max(1) as i64;
+    let o = IExpr::Bin(
+        IBinOp::Div,
+        Box::new(k.clone()),
+        Box::new(IExpr::Const(inner_i)),
+    );
+    let r = IExpr::Bin(
+        IBinOp::Mod,
+        Box::new(k.clone()),
+        Box::new(IExpr::Const(inner_i)),
+    );
+    let flipped = IExpr::Bin(
+        IBinOp::Sub,
+        Box::new(IExpr::Const(outer as i64 - 1)),
+        Box::new(o),
+    );
+    add(
+        IExpr::Bin(
+            IBinOp::Mul,
+            Box::new(flipped),
+            Box::new(IExpr::Const(inner_i)),
+        ),
+        r,
+    )
+}
+
+/// A one-element result of a kernel as a scalar when the result type is one.
+fn scalar_if_empty(v: Val, dims: &[usize]) -> Val {
+    match (v, dims.is_empty()) {
+        (Val::Run(r), true) => Val::Real(r.real(IExpr::Const(0))),
+        (v, _) => v,
+    }
+}
