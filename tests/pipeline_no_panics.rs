@@ -66,7 +66,11 @@ fn examples() -> Vec<(PathBuf, Option<PathBuf>)> {
         ),
         (r.join("examples/no_data/banana.cmod"), None),
     ];
-    for name in ["linear_regression", "logistic_regression", "poisson_regression"] {
+    for name in [
+        "linear_regression",
+        "logistic_regression",
+        "poisson_regression",
+    ] {
         pairs.push((
             r.join(format!("examples/{name}/{name}.cmod")),
             Some(r.join(format!("examples/{name}/data.json"))),
@@ -130,7 +134,16 @@ fn tokens(source: &str) -> Vec<(usize, usize, char)> {
 const NUMBERS: &[&str] = &["0", "1", "-1", "2", "0.5", "1e-300", "1e300", "100", "-3"];
 const OPERATORS: &[&str] = &["+", "-", "*", "/", "^"];
 const FUNCTIONS: &[&str] = &[
-    "exp", "log", "sqrt", "inv_logit", "lgamma", "log1m", "square", "inv", "tanh", "logit",
+    "exp",
+    "log",
+    "sqrt",
+    "inv_logit",
+    "lgamma",
+    "log1m",
+    "square",
+    "inv",
+    "tanh",
+    "logit",
 ];
 
 /// One mutation of `source`.

@@ -209,6 +209,17 @@ fn eight_schools_centered_diverges_and_noncentered_does_not() {
     assert!(centered.divergences() > 20, "{}", centered.text);
     assert!(careful.divergences() > 20, "{}", careful.text);
     assert!(centered.text.contains("non-centered") && centered.text.contains("E-BFMI"));
+    // The advice starts from the adapt_delta the run used.
+    assert!(centered
+        .text
+        .contains("raise adapt_delta (for example to 0.95)"));
+    assert!(
+        careful
+            .text
+            .contains("above its 0.95 (for example to 0.99)"),
+        "{}",
+        careful.text
+    );
     assert!(noncentered.divergences() <= 4, "{}", noncentered.text);
     // The non-centered model samples tau several times more efficiently.
     assert!(

@@ -123,6 +123,7 @@ pub fn run_chain(
     column_names.extend(model.output_names());
     *draws = ChainDraws::new(chain_id, column_names.clone());
     draws.max_depth = Some(config.max_depth);
+    draws.adapt_delta = Some(config.adapt.delta);
 
     let mut writer = match context.csv {
         Some((path, info)) => Some(

@@ -48,6 +48,9 @@ pub struct ChainDraws {
     pub timing: Option<Timing>,
     /// The tree depth limit of the run, when known (to count saturated transitions).
     pub max_depth: Option<usize>,
+    /// The target acceptance (`adapt_delta`) of the run, when known, so that
+    /// advice about divergences can start from it.
+    pub adapt_delta: Option<f64>,
     /// The run was stopped early; the rows present are complete.
     pub interrupted: bool,
 }
@@ -62,6 +65,7 @@ impl ChainDraws {
             adaptation: None,
             timing: None,
             max_depth: None,
+            adapt_delta: None,
             interrupted: false,
         }
     }

@@ -80,7 +80,8 @@ impl Summary {
             .iter()
             .find_map(|chain| chain.max_depth)
             .unwrap_or(10);
-        let sampler_checks = SamplerChecks::compute(&views, max_depth);
+        let mut sampler_checks = SamplerChecks::compute(&views, max_depth);
+        sampler_checks.adapt_delta = chains.iter().find_map(|chain| chain.adapt_delta);
 
         let mut warnings = sampler_checks.warnings();
         let num_chains = chains.len();
@@ -119,7 +120,8 @@ impl Summary {
         if model_rows().any(|row| row.stats.rhat.is_nan()) && num_chains > 1 {
             warnings.push(
                 "Some R-hat values are undefined (nan) because the quantity is constant or has too few \
-                 draws; that is expected for fixed generated quantities."
+                 draws; that is expected for quantities fixed by construction, such as constant \
+                 generated quantities or the zeros and ones of a Cholesky factor of a correlation matrix."
                     .to_string(),
             );
         }

@@ -26,6 +26,24 @@ pub struct SamplerChecks {
     pub num_max_treedepth: usize,
     /// E-BFMI of each chain, in chain order; NaN for fewer than 2 draws.
     pub e_bfmi: Vec<f64>,
+    /// The run's target acceptance, when known: the divergence advice starts from it.
+    pub adapt_delta: Option<f64>,
+}
+
+/// What to do about divergences, given the `adapt_delta` the run used.
+fn divergence_advice(adapt_delta: Option<f64>) -> String {
+    let reparameterize = "reparameterize the model, for example with a non-centered \
+                          parameterization of hierarchical scales";
+    match adapt_delta {
+        Some(delta) if delta >= 0.99 => format!(
+            "adapt_delta is already {delta}, so raising it further rarely helps: {reparameterize}"
+        ),
+        Some(delta) if delta >= 0.95 => format!(
+            "{reparameterize}, or raise adapt_delta above its {delta} (for example to 0.99), \
+             which makes steps smaller and slower but hides the problem rather than solving it"
+        ),
+        _ => format!("raise adapt_delta (for example to 0.95), or {reparameterize}"),
+    }
 }
 
 /// E-BFMI of one chain as ArviZ's `bfmi`: the mean squared change of energy
@@ -57,6 +75,7 @@ impl SamplerChecks {
             max_treedepth,
             num_max_treedepth: 0,
             e_bfmi: Vec::with_capacity(chains.len()),
+            adapt_delta: None,
         };
         for chain in chains {
             checks.num_transitions += chain.divergent.len();
@@ -82,11 +101,11 @@ impl SamplerChecks {
         if self.num_divergent > 0 {
             warnings.push(format!(
                 "{} of {} transitions ({:.1}%) ended with a divergence, so the draws may be biased: \
-                 raise adapt_delta (for example to 0.95), or reparameterize the model, for example \
-                 with a non-centered parameterization of hierarchical scales.",
+                 {}.",
                 self.num_divergent,
                 self.num_transitions,
-                percent(self.num_divergent)
+                percent(self.num_divergent),
+                divergence_advice(self.adapt_delta)
             ));
         }
         if self.num_max_treedepth > 0 {

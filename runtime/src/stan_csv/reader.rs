@@ -66,6 +66,7 @@ pub fn read_stan_csv_str(text: &str, source_name: &str) -> Result<ChainDraws, St
     let mut save_warmup = false;
     let mut thin = 1usize;
     let mut max_depth = None;
+    let mut adapt_delta = None;
     let mut column_names: Option<Vec<String>> = None;
     let mut draws = ChainDraws::new(1, Vec::new());
     let mut rows_before_adaptation: Option<usize> = None;
@@ -129,6 +130,7 @@ pub fn read_stan_csv_str(text: &str, source_name: &str) -> Result<ChainDraws, St
                         "save_warmup" => save_warmup = parse_bool(value),
                         "thin" => thin = value.parse().unwrap_or(1).max(1),
                         "max_depth" => max_depth = value.parse().ok(),
+                        "delta" => adapt_delta = value.parse().ok(),
                         _ => {}
                     }
                 }
@@ -173,6 +175,7 @@ pub fn read_stan_csv_str(text: &str, source_name: &str) -> Result<ChainDraws, St
     }
     draws.chain_id = chain_id;
     draws.max_depth = max_depth;
+    draws.adapt_delta = adapt_delta;
     draws.num_warmup_rows = if save_warmup {
         rows_before_adaptation
             .unwrap_or(num_warmup.div_ceil(thin))
