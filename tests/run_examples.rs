@@ -321,6 +321,89 @@ fn a_model_too_large_for_memory_is_an_error_at_its_declaration() {
     assert!(stderr.contains("big.cmod:5:3"), "{stderr}");
 }
 
+/// Declared constraints are checked at the end of their block, as in Stan:
+/// in transformed parameters a violation rejects the proposal, in generated
+/// quantities the draw keeps its parameters and the rest is NaN, in
+/// transformed data it is an error.
+#[test]
+fn declared_constraints_are_checked_where_stan_checks_them() {
+    let dir = temp_dir("constraints");
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("bounds.cmod");
+    std::fs::write(
+        &model,
+        "parameters { real x; }\n\
+         transformed parameters { real<lower=0> t = x + 1; }\n\
+         model { x ~ normal(0, 1); }\n\
+         generated quantities { real<lower=0> g = x; simplex[2] s = [0.5, 0.5 + x]'; }\n",
+    )
+    .unwrap();
+    // Transformed parameters: x = -2 gives t = -1, which rejects.
+    let params = dir.join("x.json");
+    std::fs::write(&params, r#"{"x": -2}"#).unwrap();
+    let output = cmod()
+        .arg("log-prob")
+        .arg(&model)
+        .arg("--params")
+        .arg(&params)
+        .output()
+        .expect("cmod runs");
+    let text = String::from_utf8_lossy(&output.stderr).to_string()
+        + &String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{text}");
+    assert!(
+        text.contains("t is -1, but must be greater than or equal to 0"),
+        "{text}"
+    );
+    // The posterior is x ~ normal(0, 1) truncated to x >= -1.
+    let out_dir = dir.join("run");
+    let output = cmod()
+        .arg("run")
+        .arg(&model)
+        .args(["--seed", "3", "--quiet", "--output-dir"])
+        .arg(&out_dir)
+        .output()
+        .expect("cmod runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("g is -"), "{stderr}");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files {
+        let chain = read_stan_csv(&file).unwrap();
+        let x = chain.sampling_column_named("x").unwrap();
+        let g = chain.sampling_column_named("g").unwrap();
+        let s2 = chain.sampling_column_named("s.2").unwrap();
+        assert!(x.iter().all(|v| v.is_finite() && *v >= -1.0));
+        for ((x, g), s2) in x.iter().zip(&g).zip(&s2) {
+            // g >= 0 needs x >= 0, and the simplex needs x == 0: every draw with x != 0 is rejected.
+            assert!(g.is_nan() && s2.is_nan(), "x = {x}, g = {g}");
+        }
+    }
+    // Transformed data: an error before sampling.
+    let bad_data = dir.join("td.cmod");
+    std::fs::write(
+        &bad_data,
+        "transformed data { vector<upper=1>[3] v = [0, 2, 0]'; }\n\
+         parameters { real y; }\nmodel { y ~ normal(0, 1); }\n",
+    )
+    .unwrap();
+    let output = cmod()
+        .arg("run")
+        .arg(&bad_data)
+        .output()
+        .expect("cmod runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("v[2] is 2, but must be less than or equal to 1"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn inits_by_name_are_unconstrained_and_checked() {
     let dir = temp_dir("named-inits");

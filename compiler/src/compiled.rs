@@ -333,6 +333,9 @@ impl Evaluator {
     }
 
     /// Constrained parameters, transformed parameters and generated quantities.
+    /// On a rejection (a failed check or `reject` in transformed parameters or
+    /// generated quantities) `out` still holds the parameters, and NaN in
+    /// every other column, as Stan writes such a draw.
     pub fn generate(
         &mut self,
         theta: &[f64],
@@ -344,11 +347,17 @@ impl Evaluator {
         let rng_ptr: *mut (dyn rand::Rng + 'static) =
             unsafe { std::mem::transmute(rng as *mut dyn rand::Rng) };
         self.host.rng = Some(rng_ptr);
+        let parameter_columns: usize = self.model.outputs[..self.model.n_parameters]
+            .iter()
+            .map(|o| o.dims.iter().product::<usize>())
+            .sum();
+        if let Some(rest) = self.out.get_mut(parameter_columns..) {
+            rest.fill(f64::NAN);
+        }
         let result = self.run(f, theta, &mut [], false);
         self.host.rng = None;
-        result?;
         out.copy_from_slice(&self.out[..out.len().min(self.out.len())]);
-        Ok(())
+        result
     }
 
     /// The unconstrained point for constrained parameter values, given in the

@@ -32,7 +32,7 @@ pub struct ChainContext<'a> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChainNotices {
     pub messages: Vec<String>,
-    /// Draws whose generated quantities the model rejected (written as NaN).
+    /// Draws whose generated quantities the model rejected (written as NaN, parameters kept).
     pub num_rejected_draws: usize,
 }
 
@@ -78,11 +78,10 @@ fn fill_row(
     row[6] = stats.energy;
     let outputs = &mut row[SAMPLER_COLUMNS.len()..];
     if let Err(rejection) = sampler.write_draw(outputs) {
-        outputs.fill(f64::NAN);
         notices.num_rejected_draws += 1;
         if notices.num_rejected_draws == 1 {
             notices.messages.push(format!(
-                "Generated quantities were rejected for at least one draw (written as NaN): {}",
+                "Generated quantities were rejected for at least one draw (the parameters are kept, the rest written as NaN): {}",
                 rejection.message
             ));
         }

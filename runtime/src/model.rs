@@ -51,7 +51,10 @@ pub trait Model: Send {
 
     /// The constrained values of the parameters at `theta`, then transformed
     /// parameters and generated quantities (drawing from `rng`), written into
-    /// `out`, which has `output_names().len()` slots.
+    /// `out`, which has `output_names().len()` slots. On a rejection the
+    /// model leaves in `out` what it could compute (Stan keeps the
+    /// parameters) and NaN in the other slots; the sampler writes the row as
+    /// it is.
     fn write_draw(
         &mut self,
         theta: &[f64],

@@ -188,6 +188,19 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
         for message in output.error_messages() {
             eprintln!("error: {message}");
         }
+        for chain in &output.chains {
+            let id = chain.draws.chain_id;
+            for message in &chain.notices.messages {
+                eprintln!("note: chain {id}: {message}");
+            }
+            let rejected = chain.notices.num_rejected_draws;
+            if rejected > 0 {
+                eprintln!(
+                    "note: chain {id}: {rejected} draw{} of transformed parameters or generated quantities rejected; look for a failing check or `reject` there",
+                    if rejected == 1 { " had its values" } else { "s had their values" }
+                );
+            }
+        }
         output
             .chains
             .into_iter()

@@ -16,6 +16,7 @@ mod stdlib_calls;
 mod stmt;
 mod transforms;
 mod unconstrain;
+mod validate;
 
 pub use error::LowerError;
 
@@ -308,6 +309,7 @@ impl<'a> Lowering<'a> {
         for stmt in self.program.stmts(BlockKind::TransformedData) {
             self.lower_stmt(stmt, &mut body)?;
         }
+        self.validate_block_constraints(BlockKind::TransformedData, &mut body)?;
         self.module.functions.push(Function {
             name: "transform_data".into(),
             body,
@@ -363,6 +365,7 @@ impl<'a> Lowering<'a> {
         for stmt in self.program.stmts(BlockKind::TransformedParameters) {
             self.lower_stmt(stmt, &mut body)?;
         }
+        self.validate_block_constraints(BlockKind::TransformedParameters, &mut body)?;
         self.block = BlockKind::Model;
         for stmt in self.program.stmts(BlockKind::Model) {
             self.lower_stmt(stmt, &mut body)?;
@@ -372,13 +375,17 @@ impl<'a> Lowering<'a> {
             body,
         });
 
-        // generate: constrain, transformed parameters, generated quantities, outputs.
+        // generate: constrain and output the parameters (so a rejection
+        // later keeps them, as Stan does), transformed parameters, generated
+        // quantities, their outputs.
         let mut body = Vec::new();
         self.block = BlockKind::Parameters;
         for (ty, name, var, offset, _) in &params {
             self.constrain(ty, name, *var, *offset, false, &mut body)?;
         }
-        let mut shown: Vec<VarId> = params.iter().map(|p| p.2).collect();
+        let parameters: Vec<VarId> = params.iter().map(|p| p.2).collect();
+        self.write_outputs(&parameters, &mut body);
+        let mut shown: Vec<VarId> = Vec::new();
         self.n_parameters = params.len();
         self.unconstrain_params = params.clone();
         self.block = BlockKind::TransformedParameters;
@@ -388,6 +395,7 @@ impl<'a> Lowering<'a> {
                 shown.push(self.decl_var(name)?);
             }
         }
+        self.validate_block_constraints(BlockKind::TransformedParameters, &mut body)?;
         self.block = BlockKind::GeneratedQuantities;
         for stmt in self.program.stmts(BlockKind::GeneratedQuantities) {
             self.lower_stmt(stmt, &mut body)?;
@@ -395,7 +403,20 @@ impl<'a> Lowering<'a> {
                 shown.push(self.decl_var(name)?);
             }
         }
-        for var in shown {
+        self.validate_block_constraints(BlockKind::GeneratedQuantities, &mut body)?;
+        self.write_outputs(&shown, &mut body);
+        self.module.functions.push(Function {
+            name: "generate".into(),
+            body,
+        });
+        let params = std::mem::take(&mut self.unconstrain_params);
+        self.lower_unconstrain(&params)
+    }
+
+    /// Gives each variable its run of output columns, in order, and appends
+    /// to `body` the copies of its values there.
+    fn write_outputs(&mut self, vars: &[VarId], body: &mut Vec<Stmt>) {
+        for &var in vars {
             let storage = self.vars[&var].clone();
             let info = self.typed.var(var).clone();
             let len: usize = storage.dims.iter().product();
@@ -422,12 +443,6 @@ impl<'a> Lowering<'a> {
                 body.push(Stmt::SetR(Place::at(out_slot, k), value));
             }
         }
-        self.module.functions.push(Function {
-            name: "generate".into(),
-            body,
-        });
-        let params = std::mem::take(&mut self.unconstrain_params);
-        self.lower_unconstrain(&params)
     }
 
     pub(crate) fn decl_var(&self, name: &ast::Ident) -> Result<VarId, LowerError> {
