@@ -451,7 +451,9 @@ unsafe fn run_density(
     for i in 0..n_reals {
         let (vals, adj) = (real_args[2 * i], real_args[2 * i + 1]);
         scratch[i].clear();
-        scratch[i].resize(vals.len as usize, 0.0);
+        if adj.a != 0 {
+            scratch[i].resize(vals.len as usize, 0.0);
+        }
         adjoints.push(if adj.a == 0 {
             None
         } else {
@@ -483,6 +485,7 @@ unsafe fn run_density(
             };
             reals.push(RealArg { values, partials });
         }
+        super::glm_kernel::PARTIALS_WANTED.with(|w| w.set(mode != MODE_FORWARD));
         let result = f(&ints, &mut reals, propto);
         reals.clear();
         ARG_VECS.with(|v| {
@@ -670,44 +673,10 @@ fn parts<'b>(a: &'b mut RealArg<'_>) -> &'b mut [f64] {
     a.partials.as_deref_mut().unwrap_or(&mut [])
 }
 
-thread_local! {
-    /// Row-major copies of a GLM's design matrix and of its partials.
-    static GLM_SCRATCH: RefCell<(Vec<f64>, Vec<f64>)> = const { RefCell::new((Vec::new(), Vec::new())) };
-}
-
 /// `normal_id_glm_lpdf(y | x, alpha, beta, sigma)` with `x` column-major (`n x k`, `k` the size of beta).
 fn normal_id_glm(r: &mut Vec<RealArg<'_>>, propto: bool) -> Result<f64, dist::DomainError> {
-    let (y, mut x, alpha, beta, sigma) = (take(r), take(r), take(r), take(r), take(r));
-    let k = beta.values.len();
-    let n = x.values.len().checked_div(k).unwrap_or(0);
-    GLM_SCRATCH.with(|s| {
-        let (values, partials) = &mut *s.borrow_mut();
-        values.clear();
-        values.resize(n * k, 0.0);
-        for j in 0..k {
-            for i in 0..n {
-                values[i * k + j] = x.values[i + j * n];
-            }
-        }
-        let x_active = x.partials.is_some();
-        partials.clear();
-        partials.resize(if x_active { n * k } else { 0 }, 0.0);
-        let matrix = dist::Matrix {
-            values,
-            rows: n,
-            cols: k,
-            partials: x_active.then_some(&mut partials[..]),
-        };
-        let lp = dist::normal_id_glm_lpdf(y, matrix, alpha, beta, sigma, propto)?;
-        if let Some(px) = x.partials.as_deref_mut() {
-            for j in 0..k {
-                for i in 0..n {
-                    px[i + j * n] += partials[i * k + j];
-                }
-            }
-        }
-        Ok(lp)
-    })
+    let (y, x, alpha, beta, sigma) = (take(r), take(r), take(r), take(r), take(r));
+    super::glm_kernel::normal_id_glm(y, x, alpha, beta, sigma, propto)
 }
 
 /// `_cdf`, `_lcdf` and `_lccdf` of the continuous families, in the density calling convention

@@ -5,6 +5,7 @@
 //! registered by name with `JITBuilder::symbol` and called as `extern "C"`.
 
 pub mod array_kernels;
+mod glm_kernel;
 pub mod kernels;
 pub mod rng_kernels;
 
