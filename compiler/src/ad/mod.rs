@@ -68,6 +68,11 @@ fn count_writes(stmts: &[Stmt], writes: &mut HashMap<SlotId, usize>) {
     }
 }
 
+/// Whether statements always end the evaluation with a failure (their last one is a `reject`).
+fn always_rejects(stmts: &[Stmt]) -> bool {
+    matches!(stmts.last(), Some(Stmt::Reject { .. }))
+}
+
 /// `index` as `c + sum(a * var)` over int slots, when it has that form.
 fn affine(index: &IExpr) -> Option<(i64, Vec<(SlotId, i64)>)> {
     let merge = |mut a: (i64, Vec<(SlotId, i64)>), b: (i64, Vec<(SlotId, i64)>), sign: i64| {
@@ -151,6 +156,34 @@ fn load(p: Place) -> RExpr {
 
 fn iload(p: Place) -> IExpr {
     IExpr::Load(Box::new(p))
+}
+
+/// `a * b`, folding constants and multiplications by one.
+fn mul(a: RExpr, b: RExpr) -> RExpr {
+    match (&a, &b) {
+        (RExpr::Const(x), RExpr::Const(y)) => RExpr::Const(x * y),
+        (RExpr::Const(x), _) if *x == 1.0 => b,
+        (_, RExpr::Const(y)) if *y == 1.0 => a,
+        _ => RExpr::Bin(RBinOp::Mul, Box::new(a), Box::new(b)),
+    }
+}
+
+/// `a / b`, folding constants.
+fn div(a: RExpr, b: RExpr) -> RExpr {
+    match (&a, &b) {
+        (RExpr::Const(x), RExpr::Const(y)) => RExpr::Const(x / y),
+        (_, RExpr::Const(y)) if *y == 1.0 => a,
+        _ => RExpr::Bin(RBinOp::Div, Box::new(a), Box::new(b)),
+    }
+}
+
+/// `-a`, folding constants.
+fn neg(a: RExpr) -> RExpr {
+    match a {
+        RExpr::Const(x) => RExpr::Const(-x),
+        RExpr::Neg(inner) => *inner,
+        other => RExpr::Neg(Box::new(other)),
+    }
 }
 
 impl Differentiator<'_> {
@@ -426,6 +459,19 @@ impl Differentiator<'_> {
                     cond,
                     then,
                     otherwise,
+                } if always_rejects(then) && otherwise.is_empty() => {
+                    // A failed check: the evaluation ends there, so the
+                    // reverse sweep never needs to know whether it ran.
+                    out.push(Stmt::If {
+                        cond: cond.clone(),
+                        then: then.clone(),
+                        otherwise: vec![],
+                    });
+                }
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
                 } if self.invariant(cond) => {
                     let then = self.forward(then)?;
                     let otherwise = self.forward(otherwise)?;
@@ -616,6 +662,9 @@ impl Differentiator<'_> {
                     });
                 }
                 Stmt::If {
+                    then, otherwise, ..
+                } if always_rejects(then) && otherwise.is_empty() => {}
+                Stmt::If {
                     cond,
                     then,
                     otherwise,
@@ -671,26 +720,24 @@ impl Differentiator<'_> {
                 ));
             }
             RExpr::Neg(a) => {
-                let s = RExpr::Neg(Box::new(seed));
+                let s = neg(seed);
                 self.backprop_child(a, s, out);
             }
             RExpr::Bin(op, a, b) => {
                 let seed = self.stable(seed, out);
-                let mul = |x: RExpr, y: RExpr| RExpr::Bin(RBinOp::Mul, Box::new(x), Box::new(y));
-                let div = |x: RExpr, y: RExpr| RExpr::Bin(RBinOp::Div, Box::new(x), Box::new(y));
                 let (da, db) = match op {
                     RBinOp::Add => (seed.clone(), seed.clone()),
-                    RBinOp::Sub => (seed.clone(), RExpr::Neg(Box::new(seed.clone()))),
+                    RBinOp::Sub => (seed.clone(), neg(seed.clone())),
                     RBinOp::Mul => (
                         mul(seed.clone(), (**b).clone()),
                         mul(seed.clone(), (**a).clone()),
                     ),
                     RBinOp::Div => (
                         div(seed.clone(), (**b).clone()),
-                        RExpr::Neg(Box::new(div(
+                        neg(div(
                             mul(seed.clone(), (**a).clone()),
                             mul((**b).clone(), (**b).clone()),
-                        ))),
+                        )),
                     ),
                 };
                 self.backprop_child(a, da, out);
@@ -701,7 +748,7 @@ impl Differentiator<'_> {
                 let partials = derivatives::partials(*f, args);
                 for (arg, d) in args.iter().zip(partials) {
                     if self.is_active(arg) {
-                        let s = RExpr::Bin(RBinOp::Mul, Box::new(seed.clone()), Box::new(d));
+                        let s = mul(seed.clone(), d);
                         self.backprop_child(arg, s, out);
                     }
                 }

@@ -92,7 +92,7 @@ impl<'a> Lowering<'a> {
                         })?
                     }
                 };
-                out.push(Stmt::AddTarget(value));
+                self.push_add_target(value, out);
                 if let Some(t) = truncation {
                     self.lower_truncation(&target, t, lhs, args, out)?;
                 }
@@ -109,9 +109,10 @@ impl<'a> Lowering<'a> {
                         })
                     }
                     scalar => {
-                        out.push(Stmt::AddTarget(
+                        self.push_add_target(
                             scalar.as_real().unwrap_or(RExpr::Const(f64::NAN)),
-                        ));
+                            out,
+                        );
                         Ok(())
                     }
                 }
