@@ -171,3 +171,21 @@ fn every_transform_round_trips_through_unconstrain() {
     let err = ev.unconstrain(&out).unwrap_err();
     assert!(err.contains("`s`"), "{err}");
 }
+
+/// A gradient without loops pushes and pops in one straight-line run: the
+/// tape check must count the pushes made earlier in the run (a literal int
+/// array in a density once failed with "the gradient's tape ran out").
+#[test]
+fn straight_line_gradients_pop_what_they_pushed() {
+    for source in [
+        "parameters { vector[3] s; } model { target += poisson_log_lpmf({2, 0, 5} | s); }",
+        "parameters { vector[3] s; } model { target += multinomial_logit_lpmf({2, 0, 5} | s); }",
+        "parameters { vector[2] s; real m; } model { matrix[3, 2] x = [[1, 2], [0.5, -1], [2, 0.1]]; \
+         target += bernoulli_logit_glm_lpmf({0, 1, 1} | x, m, s); }",
+    ] {
+        let model = compile(source);
+        let u = point(model.n_unconstrained, 0.3);
+        let error = fd_error(model, &u).unwrap_or_else(|e| panic!("{source}: {e}"));
+        assert!(error < 1e-6, "{source}: relative error {error}");
+    }
+}

@@ -160,16 +160,15 @@ fn run_transform_data(
     };
     let mut adj = vec![0.0; vals.len()];
     let mut empty = vec![0.0; 1];
-    let mut ctx = Ctx {
-        vals: vals.as_mut_ptr(),
-        ints: ints.as_mut_ptr(),
-        adj: adj.as_mut_ptr(),
-        theta: empty.as_ptr(),
-        grad: empty.as_mut_ptr(),
-        out: empty.as_mut_ptr(),
-        host: &mut host,
-        err_value: 0,
-    };
+    let mut ctx = Ctx::new(
+        vals.as_mut_ptr(),
+        ints.as_mut_ptr(),
+        adj.as_mut_ptr(),
+        empty.as_ptr(),
+        empty.as_mut_ptr(),
+        empty.as_mut_ptr(),
+        &mut host,
+    );
     // SAFETY: the arenas have the sizes the layout of this module gives.
     let status = unsafe { f(&mut ctx) };
     print_lines(&mut host);
@@ -220,13 +219,42 @@ pub struct Evaluator {
 // duration of one `generate` call on the owning thread.
 unsafe impl Send for Evaluator {}
 
+impl CompiledModel {
+    /// The parts of the adjoint arena that generated code writes (every
+    /// adjoint slot), merged, as (offset, length) within the arena.
+    fn adjoint_ranges(&self) -> Vec<(usize, usize)> {
+        let n = self.init_vals.len();
+        let mut ranges: Vec<(usize, usize)> = self
+            .module
+            .layout
+            .slots
+            .iter()
+            .filter(|s| s.region == crate::ir::Region::Adj)
+            .map(|s| (s.offset.min(n), (s.offset.saturating_add(s.len)).min(n)))
+            .collect();
+        ranges.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (start, end) in ranges {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        merged
+            .into_iter()
+            .filter(|(s, e)| e > s)
+            .map(|(s, e)| (s, e - s))
+            .collect()
+    }
+}
+
 impl Evaluator {
     pub fn new(model: Arc<CompiledModel>) -> Self {
         let vals = model.init_vals.clone();
         let ints = model.init_ints.clone();
         let adj = vec![0.0; vals.len()];
         let host = Box::new(Host {
-            n_adj: vals.len(),
+            adj_ranges: model.adjoint_ranges(),
             n_grad: model.n_unconstrained,
             ..Host::default()
         });
@@ -261,8 +289,6 @@ impl Evaluator {
         if let Some(offset) = self.model.jacobian_offset {
             self.ints[offset] = jacobian as i64;
         }
-        self.host.tape_reals.clear();
-        self.host.tape_ints.clear();
         self.host.reject.clear();
         self.host.detail.clear();
         let mut grad_dummy = [0.0];
@@ -276,16 +302,15 @@ impl Evaluator {
         } else {
             theta.as_ptr()
         };
-        let mut ctx = Ctx {
-            vals: self.vals.as_mut_ptr(),
-            ints: self.ints.as_mut_ptr(),
-            adj: self.adj.as_mut_ptr(),
-            theta: theta_ptr,
-            grad: grad_ptr,
-            out: self.out.as_mut_ptr(),
-            host: &mut *self.host,
-            err_value: 0,
-        };
+        let mut ctx = Ctx::new(
+            self.vals.as_mut_ptr(),
+            self.ints.as_mut_ptr(),
+            self.adj.as_mut_ptr(),
+            theta_ptr,
+            grad_ptr,
+            self.out.as_mut_ptr(),
+            &mut self.host,
+        );
         // SAFETY: every pointer covers the region the layout gives it.
         let status = unsafe { f(&mut ctx) };
         print_lines(&mut self.host);

@@ -9,10 +9,18 @@
 //! are recomputed from that state. Loops run backwards, branches take the
 //! recorded arm. Kernel calls (densities, heavy linear algebra) supply their
 //! own reverse calls. Data-only values get no adjoints.
+//!
+//! The tape holds only what the reverse sweep cannot know otherwise: a value
+//! written exactly once per evaluation (a temporary filled element by
+//! element, a kernel's result outside loops) is never overwritten, so it is
+//! neither pushed nor popped; a loop bound or branch condition that reads
+//! only constants and ints never written (data) is evaluated again instead
+//! of being pushed.
 
 mod derivatives;
 
 use crate::ir::*;
+use std::collections::HashMap;
 
 /// Why a function could not be differentiated.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +32,79 @@ struct Differentiator<'m> {
     module: &'m mut Module,
     /// Which `Vals` slots carry adjoints.
     active: &'m [bool],
+    /// How many statements of `log_density` write each slot (assignments,
+    /// kernel outputs, loop variables).
+    writes: HashMap<SlotId, usize>,
+    /// The loops around the statement being transformed, outermost first:
+    /// a `for` loop's variable and bounds, or `None` for a `while` loop.
+    loops: Vec<Option<(SlotId, IExpr, IExpr)>>,
+}
+
+/// Counts the statements that write each slot.
+fn count_writes(stmts: &[Stmt], writes: &mut HashMap<SlotId, usize>) {
+    for s in stmts {
+        match s {
+            Stmt::SetR(p, _) | Stmt::SetI(p, _) | Stmt::PopR(p) | Stmt::PopI(p) => {
+                *writes.entry(p.slot).or_default() += 1;
+            }
+            Stmt::Kernel(k) => {
+                for (slot, _, _) in &k.outputs {
+                    *writes.entry(*slot).or_default() += 1;
+                }
+            }
+            Stmt::For { var, body, .. } => {
+                *writes.entry(*var).or_default() += 1;
+                count_writes(body, writes);
+            }
+            Stmt::While { body, .. } => count_writes(body, writes),
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                count_writes(then, writes);
+                count_writes(otherwise, writes);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether statements always end the evaluation with a failure (their last one is a `reject`).
+fn always_rejects(stmts: &[Stmt]) -> bool {
+    matches!(stmts.last(), Some(Stmt::Reject { .. }))
+}
+
+/// `index` as `c + sum(a * var)` over int slots, when it has that form.
+fn affine(index: &IExpr) -> Option<(i64, Vec<(SlotId, i64)>)> {
+    let merge = |mut a: (i64, Vec<(SlotId, i64)>), b: (i64, Vec<(SlotId, i64)>), sign: i64| {
+        a.0 = a.0.checked_add(sign.checked_mul(b.0)?)?;
+        for (v, c) in b.1 {
+            match a.1.iter_mut().find(|(w, _)| *w == v) {
+                Some((_, d)) => *d = d.checked_add(sign.checked_mul(c)?)?,
+                None => a.1.push((v, sign.checked_mul(c)?)),
+            }
+        }
+        Some(a)
+    };
+    let scale = |(c, terms): (i64, Vec<(SlotId, i64)>), k: i64| -> Option<_> {
+        let terms: Option<Vec<_>> = terms
+            .into_iter()
+            .map(|(v, a)| Some((v, a.checked_mul(k)?)))
+            .collect();
+        Some((c.checked_mul(k)?, terms?))
+    };
+    match index {
+        IExpr::Const(c) => Some((*c, vec![])),
+        IExpr::Load(p) if p.index == IExpr::Const(0) => Some((0, vec![(p.slot, 1)])),
+        IExpr::Checked { index, .. } => affine(index),
+        IExpr::Neg(a) => scale(affine(a)?, -1),
+        IExpr::Bin(IBinOp::Add, a, b) => merge(affine(a)?, affine(b)?, 1),
+        IExpr::Bin(IBinOp::Sub, a, b) => merge(affine(a)?, affine(b)?, -1),
+        IExpr::Bin(IBinOp::Mul, a, b) => match (&**a, &**b) {
+            (IExpr::Const(k), x) | (x, IExpr::Const(k)) => scale(affine(x)?, *k),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Builds the `gradient` function from `log_density` and adds it to the module.
@@ -39,7 +120,18 @@ pub fn differentiate(module: &mut Module, active: &[bool]) -> Result<(), AdError
     module.target.ok_or_else(|| AdError {
         message: "no target slot".into(),
     })?;
-    let mut d = Differentiator { module, active };
+    module.tape_error =
+        Some(module.message(
+            "internal error: the gradient's tape ran out (a bug in cmod, please report it)",
+        ));
+    let mut writes = HashMap::new();
+    count_writes(&log_density.body, &mut writes);
+    let mut d = Differentiator {
+        module,
+        active,
+        writes,
+        loops: Vec::new(),
+    };
     let forward = d.forward(&log_density.body)?;
     let reverse = d.reverse(&log_density.body)?;
     let mut body = vec![Stmt::Kernel(KernelCall {
@@ -64,6 +156,34 @@ fn load(p: Place) -> RExpr {
 
 fn iload(p: Place) -> IExpr {
     IExpr::Load(Box::new(p))
+}
+
+/// `a * b`, folding constants and multiplications by one.
+fn mul(a: RExpr, b: RExpr) -> RExpr {
+    match (&a, &b) {
+        (RExpr::Const(x), RExpr::Const(y)) => RExpr::Const(x * y),
+        (RExpr::Const(x), _) if *x == 1.0 => b,
+        (_, RExpr::Const(y)) if *y == 1.0 => a,
+        _ => RExpr::Bin(RBinOp::Mul, Box::new(a), Box::new(b)),
+    }
+}
+
+/// `a / b`, folding constants.
+fn div(a: RExpr, b: RExpr) -> RExpr {
+    match (&a, &b) {
+        (RExpr::Const(x), RExpr::Const(y)) => RExpr::Const(x / y),
+        (_, RExpr::Const(y)) if *y == 1.0 => a,
+        _ => RExpr::Bin(RBinOp::Div, Box::new(a), Box::new(b)),
+    }
+}
+
+/// `-a`, folding constants.
+fn neg(a: RExpr) -> RExpr {
+    match a {
+        RExpr::Const(x) => RExpr::Const(-x),
+        RExpr::Neg(inner) => *inner,
+        other => RExpr::Neg(Box::new(other)),
+    }
 }
 
 impl Differentiator<'_> {
@@ -107,11 +227,149 @@ impl Differentiator<'_> {
         }
     }
 
+    /// Whether an assignment to `p` must save the value it overwrites.
     fn saves(&self, p: &Place) -> bool {
         matches!(
             self.module.layout.slot(p.slot).region,
             Region::Vals | Region::Ints
-        )
+        ) && !self.written_once(p)
+    }
+
+    /// Whether the statement writing `p` (in the current loops) is the only
+    /// one that writes its slot and writes each element at most once per
+    /// evaluation: then the value it overwrites is never read again (a
+    /// temporary is written before it is read), and what it writes stays in
+    /// place for the whole reverse sweep.
+    fn written_once(&self, p: &Place) -> bool {
+        if self.writes.get(&p.slot).copied().unwrap_or(0) != 1 {
+            return false;
+        }
+        let Some((_, terms)) = affine(&p.index) else {
+            return false;
+        };
+        // Every enclosing loop must be a `for` whose variable only it writes,
+        // and the index must step through a different element in each of its
+        // iterations: a nonzero stride per loop variable, each stride larger
+        // than the span of the smaller ones.
+        let mut strides = Vec::new();
+        for l in &self.loops {
+            let Some((var, lo, hi)) = l else {
+                return false;
+            };
+            if self.writes.get(var).copied().unwrap_or(0) != 1 {
+                return false;
+            }
+            let stride = terms
+                .iter()
+                .find(|(v, _)| v == var)
+                .map_or(0, |(_, a)| a.unsigned_abs());
+            if stride == 0 {
+                return false;
+            }
+            let span = match (lo, hi) {
+                (IExpr::Const(lo), IExpr::Const(hi)) => Some(hi.saturating_sub(*lo).max(0) as u64),
+                _ => None,
+            };
+            strides.push((stride, span));
+        }
+        if terms
+            .iter()
+            .any(|(v, _)| !self.loops.iter().flatten().any(|(var, _, _)| var == v))
+        {
+            return false;
+        }
+        strides.sort_by_key(|(stride, _)| *stride);
+        let mut reach: u64 = 0;
+        for (i, (stride, span)) in strides.iter().enumerate() {
+            if *stride <= reach {
+                return false;
+            }
+            if i + 1 < strides.len() {
+                let Some(span) = span else {
+                    return false;
+                };
+                let Some(r) = stride.checked_mul(*span).and_then(|x| x.checked_add(reach)) else {
+                    return false;
+                };
+                reach = r;
+            }
+        }
+        true
+    }
+
+    /// Whether an int expression has the same value everywhere in the
+    /// function: it reads only constants and int slots nothing writes.
+    fn invariant(&self, e: &IExpr) -> bool {
+        match e {
+            IExpr::Const(_) => true,
+            IExpr::Load(p) => {
+                self.module.layout.slot(p.slot).region == Region::Ints
+                    && !self.writes.contains_key(&p.slot)
+                    && self.invariant(&p.index)
+            }
+            IExpr::Neg(a) | IExpr::Not(a) => self.invariant(a),
+            IExpr::Bin(_, a, b) | IExpr::CmpI(_, a, b) => self.invariant(a) && self.invariant(b),
+            _ => false,
+        }
+    }
+
+    /// A density call outside loops computes its partials once, in the
+    /// forward sweep, into a slot of its own that the reverse call reads
+    /// (instead of evaluating the density again): the forward and reverse
+    /// calls for that, or `None` for other calls. Inside a loop the slot
+    /// would be overwritten by later iterations.
+    fn keep_partials(&mut self, k: &KernelCall) -> Option<(KernelCall, KernelCall)> {
+        use crate::codegen::kernels::{is_density_kernel, MODE_FORWARD_KEEP, MODE_REVERSE_KEPT};
+        let rev = k.reverse.as_deref()?;
+        if !self.loops.is_empty() || !is_density_kernel(k.kernel) || k.args.len() < 4 {
+            return None;
+        }
+        let n: usize = k.args[4..]
+            .iter()
+            .map(|a| match a {
+                KArg::Reals {
+                    adjoint: true, len, ..
+                } => *len,
+                _ => 0,
+            })
+            .sum();
+        if n == 0 {
+            return None;
+        }
+        // The same call in the forward and the reverse sweep finds the same slot.
+        let name = format!(
+            "_ad_partials_{}",
+            self.module.layout.slot(k.outputs.first()?.0).name
+        );
+        let kept = match self.module.layout.slots.iter().position(|s| s.name == name) {
+            Some(i) => SlotId(i as u32),
+            None => self.module.layout.add(name, Region::Vals, vec![n]),
+        };
+        let run = KArg::Reals {
+            slot: kept,
+            offset: IExpr::Const(0),
+            len: n,
+            adjoint: false,
+        };
+        let mut fwd = k.clone();
+        fwd.args[1] = KArg::Int(IExpr::Const(MODE_FORWARD_KEEP));
+        fwd.args[3] = run.clone();
+        let mut rev = rev.clone();
+        rev.args[1] = KArg::Int(IExpr::Const(MODE_REVERSE_KEPT));
+        rev.args[2] = run;
+        Some((fwd, rev))
+    }
+
+    /// Whether an expression reads the slot.
+    fn reads(e: &RExpr, slot: SlotId) -> bool {
+        match e {
+            RExpr::Const(_) | RExpr::FromInt(_) => false,
+            RExpr::Load(p) => p.slot == slot,
+            RExpr::Neg(a) => Self::reads(a, slot),
+            RExpr::Bin(_, a, b) => Self::reads(a, slot) || Self::reads(b, slot),
+            RExpr::Call(_, args) => args.iter().any(|a| Self::reads(a, slot)),
+            RExpr::Select(_, a, b) => Self::reads(a, slot) || Self::reads(b, slot),
+        }
     }
 
     // ------------------------------------------------------------ forward sweep
@@ -136,17 +394,37 @@ impl Differentiator<'_> {
                 Stmt::Kernel(k) => {
                     for (slot, offset, len) in &k.outputs {
                         for i in 0..*len {
-                            out.push(Stmt::PushR(load(Place::at(*slot, offset + i))));
+                            let p = Place::at(*slot, offset + i);
+                            if !self.written_once(&p) {
+                                out.push(Stmt::PushR(load(p)));
+                            }
                         }
                     }
-                    out.push(s.clone());
+                    match self.keep_partials(k) {
+                        Some((kept, _)) => out.push(Stmt::Kernel(kept)),
+                        None => out.push(s.clone()),
+                    }
+                }
+                Stmt::For { var, lo, hi, body } if self.invariant(lo) && self.invariant(hi) => {
+                    self.loops.push(Some((*var, lo.clone(), hi.clone())));
+                    let body = self.forward(body);
+                    self.loops.pop();
+                    out.push(Stmt::For {
+                        var: *var,
+                        lo: lo.clone(),
+                        hi: hi.clone(),
+                        body: body?,
+                    });
                 }
                 Stmt::For { var, lo, hi, body } => {
                     let lo_t = self.int_temp("lo");
                     let hi_t = self.int_temp("hi");
                     out.push(Stmt::SetI(Place::at(lo_t, 0), lo.clone()));
                     out.push(Stmt::SetI(Place::at(hi_t, 0), hi.clone()));
-                    let body = self.forward(body)?;
+                    self.loops.push(Some((*var, lo.clone(), hi.clone())));
+                    let body = self.forward(body);
+                    self.loops.pop();
+                    let body = body?;
                     out.push(Stmt::For {
                         var: *var,
                         lo: iload(Place::at(lo_t, 0)),
@@ -159,7 +437,10 @@ impl Differentiator<'_> {
                 Stmt::While { cond, body } => {
                     let count = self.int_temp("count");
                     out.push(Stmt::SetI(Place::at(count, 0), IExpr::Const(0)));
-                    let mut inner = self.forward(body)?;
+                    self.loops.push(None);
+                    let inner = self.forward(body);
+                    self.loops.pop();
+                    let mut inner = inner?;
                     inner.push(Stmt::SetI(
                         Place::at(count, 0),
                         IExpr::Bin(
@@ -173,6 +454,32 @@ impl Differentiator<'_> {
                         body: inner,
                     });
                     out.push(Stmt::PushI(iload(Place::at(count, 0))));
+                }
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                } if always_rejects(then) && otherwise.is_empty() => {
+                    // A failed check: the evaluation ends there, so the
+                    // reverse sweep never needs to know whether it ran.
+                    out.push(Stmt::If {
+                        cond: cond.clone(),
+                        then: then.clone(),
+                        otherwise: vec![],
+                    });
+                }
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                } if self.invariant(cond) => {
+                    let then = self.forward(then)?;
+                    let otherwise = self.forward(otherwise)?;
+                    out.push(Stmt::If {
+                        cond: cond.clone(),
+                        then,
+                        otherwise,
+                    });
                 }
                 Stmt::If {
                     cond,
@@ -218,7 +525,26 @@ impl Differentiator<'_> {
                     if Some(p.slot) == self.module.target {
                         continue;
                     }
+                    if !matches!(
+                        self.module.layout.slot(p.slot).region,
+                        Region::Vals | Region::Ints
+                    ) {
+                        continue;
+                    }
                     if !self.saves(p) {
+                        // Written once: nothing to restore, and its adjoint is
+                        // read here only.
+                        if self.is_active_place(p) {
+                            let adj = self.adjoint_place(p);
+                            let seed = if Self::reads(e, p.slot) {
+                                let seed = self.real_temp();
+                                out.push(Stmt::SetR(Place::at(seed, 0), load(adj)));
+                                load(Place::at(seed, 0))
+                            } else {
+                                load(adj)
+                            };
+                            self.backprop(e, seed, &mut out);
+                        }
                         continue;
                     }
                     if self.is_active_place(p) {
@@ -240,12 +566,17 @@ impl Differentiator<'_> {
                 Stmt::AddTarget(e) => self.backprop(e, RExpr::Const(1.0), &mut out),
                 Stmt::Reject { .. } | Stmt::Print(_) => {}
                 Stmt::Kernel(k) => {
-                    if let Some(rev) = &k.reverse {
+                    if let Some((_, rev)) = self.keep_partials(k) {
+                        out.push(Stmt::Kernel(rev));
+                    } else if let Some(rev) = &k.reverse {
                         out.push(Stmt::Kernel((**rev).clone()));
                     }
                     for (slot, offset, len) in k.outputs.iter().rev() {
                         for i in (0..*len).rev() {
                             let p = Place::at(*slot, offset + i);
+                            if self.written_once(&p) {
+                                continue;
+                            }
                             if self.is_active_place(&p) {
                                 let adj = self.adjoint_place(&p);
                                 out.push(Stmt::SetR(adj, RExpr::Const(0.0)));
@@ -254,7 +585,38 @@ impl Differentiator<'_> {
                         }
                     }
                 }
-                Stmt::For { var, body, .. } => {
+                Stmt::For { var, lo, hi, body } if self.invariant(lo) && self.invariant(hi) => {
+                    let r = self.int_temp("r");
+                    // var = lo + hi - r runs from hi down to lo.
+                    let mut inner = vec![Stmt::SetI(
+                        Place::at(*var, 0),
+                        IExpr::Bin(
+                            IBinOp::Sub,
+                            Box::new(IExpr::Bin(
+                                IBinOp::Add,
+                                Box::new(lo.clone()),
+                                Box::new(hi.clone()),
+                            )),
+                            Box::new(iload(Place::at(r, 0))),
+                        ),
+                    )];
+                    self.loops.push(Some((*var, lo.clone(), hi.clone())));
+                    let body = self.reverse(body);
+                    self.loops.pop();
+                    let body = body?;
+                    if body.is_empty() {
+                        // Nothing to undo or send back: no reverse loop.
+                        continue;
+                    }
+                    inner.extend(body);
+                    out.push(Stmt::For {
+                        var: r,
+                        lo: lo.clone(),
+                        hi: hi.clone(),
+                        body: inner,
+                    });
+                }
+                Stmt::For { var, lo, hi, body } => {
                     let lo_t = self.int_temp("lo");
                     let hi_t = self.int_temp("hi");
                     let r = self.int_temp("r");
@@ -273,7 +635,10 @@ impl Differentiator<'_> {
                             Box::new(iload(Place::at(r, 0))),
                         ),
                     )];
-                    inner.extend(self.reverse(body)?);
+                    self.loops.push(Some((*var, lo.clone(), hi.clone())));
+                    let body = self.reverse(body);
+                    self.loops.pop();
+                    inner.extend(body?);
                     out.push(Stmt::For {
                         var: r,
                         lo: iload(Place::at(lo_t, 0)),
@@ -285,12 +650,31 @@ impl Differentiator<'_> {
                     let count = self.int_temp("count");
                     let r = self.int_temp("r");
                     out.push(Stmt::PopI(Place::at(count, 0)));
-                    let inner = self.reverse(body)?;
+                    self.loops.push(None);
+                    let inner = self.reverse(body);
+                    self.loops.pop();
+                    let inner = inner?;
                     out.push(Stmt::For {
                         var: r,
                         lo: IExpr::Const(1),
                         hi: iload(Place::at(count, 0)),
                         body: inner,
+                    });
+                }
+                Stmt::If {
+                    then, otherwise, ..
+                } if always_rejects(then) && otherwise.is_empty() => {}
+                Stmt::If {
+                    cond,
+                    then,
+                    otherwise,
+                } if self.invariant(cond) => {
+                    let then = self.reverse(then)?;
+                    let otherwise = self.reverse(otherwise)?;
+                    out.push(Stmt::If {
+                        cond: cond.clone(),
+                        then,
+                        otherwise,
                     });
                 }
                 Stmt::If {
@@ -336,26 +720,24 @@ impl Differentiator<'_> {
                 ));
             }
             RExpr::Neg(a) => {
-                let s = RExpr::Neg(Box::new(seed));
+                let s = neg(seed);
                 self.backprop_child(a, s, out);
             }
             RExpr::Bin(op, a, b) => {
                 let seed = self.stable(seed, out);
-                let mul = |x: RExpr, y: RExpr| RExpr::Bin(RBinOp::Mul, Box::new(x), Box::new(y));
-                let div = |x: RExpr, y: RExpr| RExpr::Bin(RBinOp::Div, Box::new(x), Box::new(y));
                 let (da, db) = match op {
                     RBinOp::Add => (seed.clone(), seed.clone()),
-                    RBinOp::Sub => (seed.clone(), RExpr::Neg(Box::new(seed.clone()))),
+                    RBinOp::Sub => (seed.clone(), neg(seed.clone())),
                     RBinOp::Mul => (
                         mul(seed.clone(), (**b).clone()),
                         mul(seed.clone(), (**a).clone()),
                     ),
                     RBinOp::Div => (
                         div(seed.clone(), (**b).clone()),
-                        RExpr::Neg(Box::new(div(
+                        neg(div(
                             mul(seed.clone(), (**a).clone()),
                             mul((**b).clone(), (**b).clone()),
-                        ))),
+                        )),
                     ),
                 };
                 self.backprop_child(a, da, out);
@@ -366,7 +748,7 @@ impl Differentiator<'_> {
                 let partials = derivatives::partials(*f, args);
                 for (arg, d) in args.iter().zip(partials) {
                     if self.is_active(arg) {
-                        let s = RExpr::Bin(RBinOp::Mul, Box::new(seed.clone()), Box::new(d));
+                        let s = mul(seed.clone(), d);
                         self.backprop_child(arg, s, out);
                     }
                 }

@@ -22,6 +22,16 @@ pub struct Ctx {
     pub host: *mut Host,
     /// The offending value of a failed check (an index, a divisor).
     pub err_value: i64,
+    /// The real tape: the next free entry, the end of its storage and its start.
+    /// Generated code pushes and pops with inline stores and loads; it calls
+    /// `cmod_tape_grow_real` when a run of pushes would pass the end.
+    pub tape_real: *mut f64,
+    pub tape_real_end: *mut f64,
+    pub tape_real_base: *mut f64,
+    /// The int tape, likewise.
+    pub tape_int: *mut i64,
+    pub tape_int_end: *mut i64,
+    pub tape_int_base: *mut i64,
 }
 
 impl Ctx {
@@ -32,19 +42,61 @@ impl Ctx {
     pub const GRAD: i32 = 32;
     pub const OUT: i32 = 40;
     pub const ERR_VALUE: i32 = 56;
+    pub const TAPE_REAL: i32 = 64;
+    pub const TAPE_REAL_END: i32 = 72;
+    pub const TAPE_REAL_BASE: i32 = 80;
+    pub const TAPE_INT: i32 = 88;
+    pub const TAPE_INT_END: i32 = 96;
+    pub const TAPE_INT_BASE: i32 = 104;
+
+    /// A context over the given arenas, with the tapes of `host` (empty, their capacity kept).
+    pub fn new(
+        vals: *mut f64,
+        ints: *mut i64,
+        adj: *mut f64,
+        theta: *const f64,
+        grad: *mut f64,
+        out: *mut f64,
+        host: &mut Host,
+    ) -> Ctx {
+        host.tape_reals.clear();
+        host.tape_ints.clear();
+        let (r, r_cap) = (host.tape_reals.as_mut_ptr(), host.tape_reals.capacity());
+        let (i, i_cap) = (host.tape_ints.as_mut_ptr(), host.tape_ints.capacity());
+        Ctx {
+            vals,
+            ints,
+            adj,
+            theta,
+            grad,
+            out,
+            host,
+            err_value: 0,
+            tape_real: r,
+            // SAFETY: one past the end of the allocation.
+            tape_real_end: unsafe { r.add(r_cap) },
+            tape_real_base: r,
+            tape_int: i,
+            tape_int_end: unsafe { i.add(i_cap) },
+            tape_int_base: i,
+        }
+    }
 }
 
 /// Host state behind `Ctx::host`: the AD tape, text buffers, the RNG.
 #[derive(Default)]
 pub struct Host {
+    /// The storage of the tapes. Their length stays 0: generated code writes
+    /// into the capacity through `Ctx::tape_real` and `Ctx::tape_int`.
     pub tape_reals: Vec<f64>,
     pub tape_ints: Vec<i64>,
     /// The message of the last failing kernel.
     pub detail: String,
     pub reject: String,
     pub print: String,
-    /// Lengths of the adjoint arena and of the gradient, for zeroing.
-    pub n_adj: usize,
+    /// The parts of the adjoint arena that hold adjoints, as (offset, length),
+    /// and the length of the gradient: what a gradient evaluation zeroes first.
+    pub adj_ranges: Vec<(usize, usize)>,
     pub n_grad: usize,
     /// The random number generator of the current `generate` call.
     pub rng: Option<*mut (dyn rand::Rng + 'static)>,
@@ -199,18 +251,56 @@ pub fn scalar_symbol(f: ScalarFn) -> &'static str {
 
 // ---------------------------------------------------------------- tape, printing, adjoints
 
-extern "C" fn cmod_tape_push_real(ctx: *mut Ctx, v: f64) {
-    // SAFETY: generated code passes the Ctx it was called with, whose host is live.
-    unsafe { (*(*ctx).host).tape_reals.push(v) }
+/// Grows a tape so that `need` more entries fit after `cursor`; returns the
+/// new cursor and updates the tape's fields in `ctx`.
+unsafe fn grow_tape<T: Copy>(
+    tape: &mut Vec<T>,
+    base: &mut *mut T,
+    end: &mut *mut T,
+    cursor: *mut T,
+    need: usize,
+) -> *mut T {
+    let used = (cursor as usize - *base as usize) / std::mem::size_of::<T>();
+    // SAFETY: the first `used` entries were written by generated code, so
+    // they are initialized; `reserve` copies them into the new storage.
+    tape.set_len(used);
+    tape.reserve(need.max(used).max(64));
+    let b = tape.as_mut_ptr();
+    let cap = tape.capacity();
+    tape.set_len(0);
+    *base = b;
+    *end = b.add(cap);
+    b.add(used)
 }
-extern "C" fn cmod_tape_pop_real(ctx: *mut Ctx) -> f64 {
-    unsafe { (*(*ctx).host).tape_reals.pop().unwrap_or(f64::NAN) }
+
+extern "C" fn cmod_tape_grow_real(ctx: *mut Ctx, cursor: i64, need: i64) -> i64 {
+    // SAFETY: generated code passes the Ctx it was called with, whose host is
+    // live, and a cursor between the tape's base and end.
+    unsafe {
+        let c = &mut *ctx;
+        let host = &mut *c.host;
+        grow_tape(
+            &mut host.tape_reals,
+            &mut c.tape_real_base,
+            &mut c.tape_real_end,
+            cursor as *mut f64,
+            need as usize,
+        ) as i64
+    }
 }
-extern "C" fn cmod_tape_push_int(ctx: *mut Ctx, v: i64) {
-    unsafe { (*(*ctx).host).tape_ints.push(v) }
-}
-extern "C" fn cmod_tape_pop_int(ctx: *mut Ctx) -> i64 {
-    unsafe { (*(*ctx).host).tape_ints.pop().unwrap_or(0) }
+extern "C" fn cmod_tape_grow_int(ctx: *mut Ctx, cursor: i64, need: i64) -> i64 {
+    // SAFETY: as for the real tape.
+    unsafe {
+        let c = &mut *ctx;
+        let host = &mut *c.host;
+        grow_tape(
+            &mut host.tape_ints,
+            &mut c.tape_int_base,
+            &mut c.tape_int_end,
+            cursor as *mut i64,
+            need as usize,
+        ) as i64
+    }
 }
 
 unsafe fn print_sink<'a>(ctx: *mut Ctx, mode: i64) -> &'a mut String {
@@ -250,7 +340,9 @@ extern "C" fn cmod_zero_adjoints(ctx: *mut Ctx, _args: *const KArgRepr, _n: i64)
     unsafe {
         let c = &*ctx;
         let host = &*c.host;
-        std::slice::from_raw_parts_mut(c.adj, host.n_adj).fill(0.0);
+        for &(offset, len) in &host.adj_ranges {
+            std::slice::from_raw_parts_mut(c.adj.add(offset), len).fill(0.0);
+        }
         std::slice::from_raw_parts_mut(c.grad, host.n_grad).fill(0.0);
     }
     0
@@ -279,8 +371,29 @@ thread_local! {
 pub(super) type DensityFn =
     fn(&[&[i64]], &mut Vec<RealArg<'_>>, bool) -> Result<f64, dist::DomainError>;
 
+/// Density kernel modes (argument 1).
+/// Forward: writes the value to `out`.
+pub const MODE_FORWARD: i64 = 0;
+/// Reverse: evaluates the partials again and adds `seed * partial` to each adjoint run.
+pub const MODE_REVERSE: i64 = 1;
+/// Forward, keeping the partials: writes the value to `out` and the partials
+/// of the arguments that have adjoints, one after the other, to the run
+/// passed as argument 3 (in place of the seed).
+pub const MODE_FORWARD_KEEP: i64 = 2;
+/// Reverse from kept partials: argument 2 (in place of `propto`) is the run
+/// that a `MODE_FORWARD_KEEP` call filled; adds `seed * partial` to each
+/// adjoint run without evaluating anything.
+pub const MODE_REVERSE_KEPT: i64 = 3;
+
+/// Whether a kernel symbol is a density or CDF in the calling convention of `run_density`.
+pub fn is_density_kernel(symbol: &str) -> bool {
+    symbol.starts_with("cmod_")
+        && !symbol.starts_with("cmod_k_")
+        && (symbol.ends_with("_lpdf") || symbol.ends_with("_lpmf") || symbol.ends_with("cdf"))
+}
+
 /// Runs a density kernel in the calling convention of `density_call` in the lowering:
-/// `[out, mode, propto, seed, ints..., (values, adjoints)...]`.
+/// `[out, mode, propto, seed, ints..., (values, adjoints)...]` (see the modes above).
 pub(super) unsafe fn run_density(
     ctx: *mut Ctx,
     args: *const KArgRepr,
@@ -291,6 +404,23 @@ pub(super) unsafe fn run_density(
     let args = std::slice::from_raw_parts(args, n as usize);
     let out = args[0].a as *mut f64;
     let mode = args[1].a as i64;
+    if mode == MODE_REVERSE_KEPT {
+        // The partials were kept by the forward call: no evaluation.
+        let kept = std::slice::from_raw_parts(args[2].a as *const f64, args[2].len as usize);
+        let seed = f64::from_bits(args[3].a);
+        let mut at = 0;
+        for pair in args[4 + n_ints..].chunks_exact(2) {
+            let adj = pair[1];
+            if adj.a != 0 {
+                let adj = std::slice::from_raw_parts_mut(adj.a as *mut f64, adj.len as usize);
+                for (a, p) in adj.iter_mut().zip(&kept[at..]) {
+                    *a += seed * p;
+                }
+                at += adj.len();
+            }
+        }
+        return 0;
+    }
     let propto = args[2].a != 0;
     let seed = f64::from_bits(args[3].a);
     let mut ints: Vec<&[i64]> = ARG_VECS.with(|v| {
@@ -322,7 +452,9 @@ pub(super) unsafe fn run_density(
     for i in 0..n_reals {
         let (vals, adj) = (real_args[2 * i], real_args[2 * i + 1]);
         scratch[i].clear();
-        scratch[i].resize(vals.len as usize, 0.0);
+        if adj.a != 0 {
+            scratch[i].resize(vals.len as usize, 0.0);
+        }
         adjoints.push(if adj.a == 0 {
             None
         } else {
@@ -345,6 +477,8 @@ pub(super) unsafe fn run_density(
             } else {
                 std::slice::from_raw_parts(vals.a as *const f64, vals.len as usize)
             };
+            // A present partials buffer is also what marks the argument as a
+            // parameter (with `propto`, terms of data-only arguments drop).
             let partials = if adjoints[i].is_some() {
                 Some(&mut buf[..])
             } else {
@@ -352,6 +486,7 @@ pub(super) unsafe fn run_density(
             };
             reals.push(RealArg { values, partials });
         }
+        super::glm_kernel::PARTIALS_WANTED.with(|w| w.set(mode != MODE_FORWARD));
         let result = f(&ints, &mut reals, propto);
         reals.clear();
         ARG_VECS.with(|v| {
@@ -363,8 +498,20 @@ pub(super) unsafe fn run_density(
     };
     let status = match result {
         Ok(v) => {
-            if mode == 0 {
+            if mode == MODE_FORWARD {
                 *out = v;
+            } else if mode == MODE_FORWARD_KEEP {
+                *out = v;
+                let kept =
+                    std::slice::from_raw_parts_mut(args[3].a as *mut f64, args[3].len as usize);
+                let mut at = 0;
+                for (i, adj) in adjoints.iter().enumerate() {
+                    if adj.is_some() {
+                        let p = &scratch[i];
+                        kept[at..at + p.len()].copy_from_slice(p);
+                        at += p.len();
+                    }
+                }
             } else {
                 for (i, adj) in adjoints.iter_mut().enumerate() {
                     if let Some(adj) = adj {
@@ -527,44 +674,10 @@ pub(super) fn parts<'b>(a: &'b mut RealArg<'_>) -> &'b mut [f64] {
     a.partials.as_deref_mut().unwrap_or(&mut [])
 }
 
-thread_local! {
-    /// Row-major copies of a GLM's design matrix and of its partials.
-    static GLM_SCRATCH: RefCell<(Vec<f64>, Vec<f64>)> = const { RefCell::new((Vec::new(), Vec::new())) };
-}
-
 /// `normal_id_glm_lpdf(y | x, alpha, beta, sigma)` with `x` column-major (`n x k`, `k` the size of beta).
 fn normal_id_glm(r: &mut Vec<RealArg<'_>>, propto: bool) -> Result<f64, dist::DomainError> {
-    let (y, mut x, alpha, beta, sigma) = (take(r), take(r), take(r), take(r), take(r));
-    let k = beta.values.len();
-    let n = x.values.len().checked_div(k).unwrap_or(0);
-    GLM_SCRATCH.with(|s| {
-        let (values, partials) = &mut *s.borrow_mut();
-        values.clear();
-        values.resize(n * k, 0.0);
-        for j in 0..k {
-            for i in 0..n {
-                values[i * k + j] = x.values[i + j * n];
-            }
-        }
-        let x_active = x.partials.is_some();
-        partials.clear();
-        partials.resize(if x_active { n * k } else { 0 }, 0.0);
-        let matrix = dist::Matrix {
-            values,
-            rows: n,
-            cols: k,
-            partials: x_active.then_some(&mut partials[..]),
-        };
-        let lp = dist::normal_id_glm_lpdf(y, matrix, alpha, beta, sigma, propto)?;
-        if let Some(px) = x.partials.as_deref_mut() {
-            for j in 0..k {
-                for i in 0..n {
-                    px[i + j * n] += partials[i * k + j];
-                }
-            }
-        }
-        Ok(lp)
-    })
+    let (y, x, alpha, beta, sigma) = (take(r), take(r), take(r), take(r), take(r));
+    super::glm_kernel::normal_id_glm(y, x, alpha, beta, sigma, propto)
 }
 
 /// `_cdf`, `_lcdf` and `_lccdf` of the continuous families, in the density calling convention
@@ -699,10 +812,8 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("cmod_fmod", cmod_fmod as *const u8),
         ("cmod_fdim", cmod_fdim as *const u8),
         ("cmod_lbeta_da", cmod_lbeta_da as *const u8),
-        ("cmod_tape_push_real", cmod_tape_push_real as *const u8),
-        ("cmod_tape_pop_real", cmod_tape_pop_real as *const u8),
-        ("cmod_tape_push_int", cmod_tape_push_int as *const u8),
-        ("cmod_tape_pop_int", cmod_tape_pop_int as *const u8),
+        ("cmod_tape_grow_real", cmod_tape_grow_real as *const u8),
+        ("cmod_tape_grow_int", cmod_tape_grow_int as *const u8),
         ("cmod_print_text", cmod_print_text as *const u8),
         ("cmod_print_real", cmod_print_real as *const u8),
         ("cmod_print_int", cmod_print_int as *const u8),
@@ -722,10 +833,9 @@ pub fn signature_of(name: &str, jit: &JITModule) -> Signature {
     let mut sig = jit.make_signature();
     let p = |t| AbiParam::new(t);
     let (params, returns): (Vec<types::Type>, Vec<types::Type>) = match name {
-        "cmod_tape_push_real" => (vec![types::I64, types::F64], vec![]),
-        "cmod_tape_push_int" => (vec![types::I64, types::I64], vec![]),
-        "cmod_tape_pop_real" => (vec![types::I64], vec![types::F64]),
-        "cmod_tape_pop_int" => (vec![types::I64], vec![types::I64]),
+        "cmod_tape_grow_real" | "cmod_tape_grow_int" => {
+            (vec![types::I64, types::I64, types::I64], vec![types::I64])
+        }
         "cmod_print_text" => (vec![types::I64, types::I64, types::I64, types::I64], vec![]),
         "cmod_print_real" => (vec![types::I64, types::I64, types::F64], vec![]),
         "cmod_print_int" => (vec![types::I64, types::I64, types::I64], vec![]),

@@ -5,6 +5,7 @@
 //! registered by name with `JITBuilder::symbol` and called as `extern "C"`.
 
 pub mod array_kernels;
+mod glm_kernel;
 pub mod kernels;
 pub mod rng_kernels;
 pub mod stdlib_kernels;
@@ -15,7 +16,7 @@ use cranelift_codegen::ir::{
     types, AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value,
 };
 use cranelift_codegen::settings::{self, Configurable};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
 use std::collections::HashMap;
@@ -138,6 +139,54 @@ struct Emitter<'a, 'b> {
     bases: HashMap<Region, Value>,
     /// (continue target, exit target) of the enclosing loops.
     loops: Vec<(Block, Block)>,
+    /// The tapes' cursors, ends and bases, kept in registers (see `Ctx::tape_real`).
+    tape: [Tape; 2],
+}
+
+/// One tape as the generated function sees it.
+#[derive(Clone, Copy)]
+struct Tape {
+    cursor: Variable,
+    end: Variable,
+    base: Variable,
+    /// Offsets in `Ctx` of the cursor, the end and the base.
+    fields: [i32; 3],
+    grow: &'static str,
+}
+
+const REAL_TAPE: usize = 0;
+const INT_TAPE: usize = 1;
+
+/// Pushes (real, int) in a run of statements without control flow, and the
+/// entries each tape must already hold when the run starts.
+fn tape_counts(run: &[Stmt]) -> ([i64; 2], [i64; 2]) {
+    // `needed`: the entries the tape must hold when the run starts, the
+    // largest excess of pops over the pushes before them at any point (a run
+    // may push and then pop the same entries: straight-line forward and
+    // reverse sweeps).
+    let (mut pushes, mut level, mut needed) = ([0; 2], [0i64; 2], [0; 2]);
+    for s in run {
+        let (which, change) = match s {
+            Stmt::PushR(_) => (REAL_TAPE, 1),
+            Stmt::PushI(_) => (INT_TAPE, 1),
+            Stmt::PopR(_) => (REAL_TAPE, -1),
+            Stmt::PopI(_) => (INT_TAPE, -1),
+            _ => continue,
+        };
+        if change > 0 {
+            pushes[which] += 1;
+        }
+        level[which] += change;
+        needed[which] = needed[which].max(-level[which]);
+    }
+    (pushes, needed)
+}
+
+fn is_control_flow(s: &Stmt) -> bool {
+    matches!(
+        s,
+        Stmt::For { .. } | Stmt::While { .. } | Stmt::If { .. } | Stmt::Break | Stmt::Continue
+    )
 }
 
 const F64: types::Type = types::F64;
@@ -146,6 +195,24 @@ const I64: types::Type = types::I64;
 impl<'a, 'b> Emitter<'a, 'b> {
     fn new(b: FunctionBuilder<'b>, jit: &'a mut JITModule, module: &'a ir::Module) -> Self {
         let dummy = Value::from_u32(0);
+        let mut b = b;
+        let mut tape = |fields: [i32; 3], grow| Tape {
+            cursor: b.declare_var(I64),
+            end: b.declare_var(I64),
+            base: b.declare_var(I64),
+            fields,
+            grow,
+        };
+        let tape = [
+            tape(
+                [Ctx::TAPE_REAL, Ctx::TAPE_REAL_END, Ctx::TAPE_REAL_BASE],
+                "cmod_tape_grow_real",
+            ),
+            tape(
+                [Ctx::TAPE_INT, Ctx::TAPE_INT_END, Ctx::TAPE_INT_BASE],
+                "cmod_tape_grow_int",
+            ),
+        ];
         Emitter {
             b,
             jit,
@@ -154,6 +221,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             ctx_ptr: dummy,
             bases: HashMap::new(),
             loops: Vec::new(),
+            tape,
         }
     }
 
@@ -175,6 +243,15 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 .ins()
                 .load(I64, MemFlagsData::trusted(), self.ctx_ptr, offset);
             self.bases.insert(region, v);
+        }
+        for t in self.tape {
+            for (var, field) in [t.cursor, t.end, t.base].into_iter().zip(t.fields) {
+                let v = self
+                    .b
+                    .ins()
+                    .load(I64, MemFlagsData::trusted(), self.ctx_ptr, field);
+                self.b.def_var(var, v);
+            }
         }
         self.stmts(body)?;
         let zero = self.b.ins().iconst(types::I32, 0);
@@ -433,10 +510,105 @@ impl<'a, 'b> Emitter<'a, 'b> {
     // ------------------------------------------------------------ statements
 
     fn stmts(&mut self, stmts: &[Stmt]) -> Result<(), CodegenError> {
-        for s in stmts {
+        // Each run of statements without control flow checks once, at its
+        // start, that its pushes fit on the tape and that its pops have
+        // entries to take; the pushes and pops themselves are plain stores
+        // and loads.
+        let mut checked_until = 0;
+        for (i, s) in stmts.iter().enumerate() {
+            if i >= checked_until && !is_control_flow(s) {
+                let end = stmts[i..]
+                    .iter()
+                    .position(is_control_flow)
+                    .map_or(stmts.len(), |n| i + n);
+                let (pushes, pops) = tape_counts(&stmts[i..end]);
+                for which in [REAL_TAPE, INT_TAPE] {
+                    self.reserve_tape(which, pushes[which])?;
+                    self.check_tape(which, pops[which])?;
+                }
+                checked_until = end;
+            }
             self.stmt(s)?;
         }
         Ok(())
+    }
+
+    /// Makes room for `n` pushes on a tape, growing it on a cold path.
+    fn reserve_tape(&mut self, which: usize, n: i64) -> Result<(), CodegenError> {
+        if n == 0 {
+            return Ok(());
+        }
+        let t = self.tape[which];
+        let cursor = self.b.use_var(t.cursor);
+        let end = self.b.use_var(t.end);
+        let needed = self.b.ins().iadd_imm_s(cursor, 8 * n);
+        let fits = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, needed, end);
+        let grow_block = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.ins().brif(fits, cont, &[], grow_block, &[]);
+        self.b.switch_to_block(grow_block);
+        self.b.set_cold_block(grow_block);
+        let f = self.import(t.grow)?;
+        let count = self.b.ins().iconst(I64, n);
+        let call = self.b.ins().call(f, &[self.ctx_ptr, cursor, count]);
+        let new_cursor = self.b.inst_results(call)[0];
+        self.b.def_var(t.cursor, new_cursor);
+        let flags = MemFlagsData::trusted();
+        let end = self.b.ins().load(I64, flags, self.ctx_ptr, t.fields[1]);
+        self.b.def_var(t.end, end);
+        let base = self.b.ins().load(I64, flags, self.ctx_ptr, t.fields[2]);
+        self.b.def_var(t.base, base);
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+        Ok(())
+    }
+
+    /// Fails (an internal error) unless a tape holds at least `n` entries.
+    fn check_tape(&mut self, which: usize, n: i64) -> Result<(), CodegenError> {
+        if n == 0 {
+            return Ok(());
+        }
+        let msg = self
+            .module
+            .tape_error
+            .ok_or_else(|| CodegenError("a tape pop without the tape's message".into()))?;
+        let t = self.tape[which];
+        let cursor = self.b.use_var(t.cursor);
+        let base = self.b.use_var(t.base);
+        let held = self.b.ins().isub(cursor, base);
+        let ok = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, held, 8 * n);
+        let fail_block = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.ins().brif(ok, cont, &[], fail_block, &[]);
+        self.b.switch_to_block(fail_block);
+        self.b.set_cold_block(fail_block);
+        self.fail(msg.0 + 1);
+        self.b.switch_to_block(cont);
+        Ok(())
+    }
+
+    /// Stores a value on a tape (room was reserved by `stmts`).
+    fn push(&mut self, which: usize, v: Value) {
+        let t = self.tape[which];
+        let cursor = self.b.use_var(t.cursor);
+        self.b.ins().store(MemFlagsData::trusted(), v, cursor, 0);
+        let next = self.b.ins().iadd_imm_s(cursor, 8);
+        self.b.def_var(t.cursor, next);
+    }
+
+    /// Takes the last value off a tape (its presence was checked by `stmts`).
+    fn pop(&mut self, which: usize, ty: types::Type) -> Value {
+        let t = self.tape[which];
+        let cursor = self.b.use_var(t.cursor);
+        let prev = self.b.ins().iadd_imm_s(cursor, -8);
+        self.b.def_var(t.cursor, prev);
+        self.b.ins().load(ty, MemFlagsData::trusted(), prev, 0)
     }
 
     fn stmt(&mut self, s: &Stmt) -> Result<(), CodegenError> {
@@ -550,25 +722,19 @@ impl<'a, 'b> Emitter<'a, 'b> {
             }
             Stmt::PushR(e) => {
                 let v = self.rexpr(e)?;
-                let f = self.import("cmod_tape_push_real")?;
-                self.b.ins().call(f, &[self.ctx_ptr, v]);
+                self.push(REAL_TAPE, v);
             }
             Stmt::PushI(e) => {
                 let v = self.iexpr(e)?;
-                let f = self.import("cmod_tape_push_int")?;
-                self.b.ins().call(f, &[self.ctx_ptr, v]);
+                self.push(INT_TAPE, v);
             }
             Stmt::PopR(p) => {
-                let f = self.import("cmod_tape_pop_real")?;
-                let call = self.b.ins().call(f, &[self.ctx_ptr]);
-                let v = self.b.inst_results(call)[0];
+                let v = self.pop(REAL_TAPE, F64);
                 let a = self.address(p)?;
                 self.b.ins().store(MemFlagsData::trusted(), v, a, 0);
             }
             Stmt::PopI(p) => {
-                let f = self.import("cmod_tape_pop_int")?;
-                let call = self.b.ins().call(f, &[self.ctx_ptr]);
-                let v = self.b.inst_results(call)[0];
+                let v = self.pop(INT_TAPE, I64);
                 let a = self.address(p)?;
                 self.b.ins().store(MemFlagsData::trusted(), v, a, 0);
             }

@@ -389,6 +389,9 @@ pub struct Module {
     pub messages: Vec<String>,
     /// The slot holding the log density accumulator.
     pub target: Option<SlotId>,
+    /// The message of a tape that runs out in the reverse sweep (a bug in cmod,
+    /// checked so that generated code never reads outside the tape).
+    pub tape_error: Option<MsgId>,
 }
 
 impl Module {

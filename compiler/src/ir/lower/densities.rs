@@ -18,8 +18,25 @@ fn int_arguments(family: &str) -> &'static [usize] {
 }
 
 impl<'a> Lowering<'a> {
-    /// A density or mass function as a kernel call; returns its value.
+    /// A density or mass function: inline arithmetic for scalar arguments of
+    /// common families (`scalar_densities.rs`), else a kernel call; returns its value.
     pub(crate) fn density_call(
+        &mut self,
+        name: &str,
+        args: &[&Expr],
+        propto: bool,
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) -> Result<RExpr, LowerError> {
+        let base = name.replace("_lupdf", "_lpdf").replace("_lupmf", "_lpmf");
+        if let Some(value) = self.scalar_density(&base, args, propto, span, out)? {
+            return Ok(value);
+        }
+        self.density_kernel_call(name, args, propto, span, out)
+    }
+
+    /// A density or mass function as a kernel call; returns its value.
+    pub(crate) fn density_kernel_call(
         &mut self,
         name: &str,
         args: &[&Expr],

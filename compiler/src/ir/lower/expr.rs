@@ -633,6 +633,21 @@ impl<'a> Lowering<'a> {
         };
         let a_elem = a.real(add(load(i_slot), mul(load(k_slot), m as i64)));
         let b_elem = b.real(add(load(k_slot), mul(load(j_slot), k2 as i64)));
+        // A short inner dimension: each element is one sum, written once (so
+        // the gradient keeps no tape entry per term).
+        let unrolled = (k1 <= 8).then(|| {
+            (0..k1)
+                .map(|k| {
+                    let k = IExpr::Const(k as i64);
+                    rbin(
+                        RBinOp::Mul,
+                        a.real(add(load(i_slot), mul(k.clone(), m as i64))),
+                        b.real(add(k, mul(load(j_slot), k2 as i64))),
+                    )
+                })
+                .reduce(|x, y| rbin(RBinOp::Add, x, y))
+                .unwrap_or(RExpr::Const(0.0))
+        });
         let inner = vec![Stmt::SetR(
             dst.clone(),
             rbin(
@@ -641,15 +656,18 @@ impl<'a> Lowering<'a> {
                 rbin(RBinOp::Mul, a_elem, b_elem),
             ),
         )];
-        let body_j = vec![
-            Stmt::SetR(dst, RExpr::Const(0.0)),
-            Stmt::For {
-                var: k_slot,
-                lo: IExpr::Const(0),
-                hi: IExpr::Const(k1 as i64 - 1),
-                body: inner,
-            },
-        ];
+        let body_j = match unrolled {
+            Some(sum) => vec![Stmt::SetR(dst, sum)],
+            None => vec![
+                Stmt::SetR(dst, RExpr::Const(0.0)),
+                Stmt::For {
+                    var: k_slot,
+                    lo: IExpr::Const(0),
+                    hi: IExpr::Const(k1 as i64 - 1),
+                    body: inner,
+                },
+            ],
+        };
         if m > 0 && n > 0 {
             let body_i = vec![Stmt::For {
                 var: j_slot,

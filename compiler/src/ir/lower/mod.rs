@@ -12,6 +12,7 @@ mod expr;
 mod functions;
 mod reductions;
 mod rng;
+mod scalar_densities;
 mod stdlib_calls;
 mod stmt;
 mod transforms;

@@ -5,6 +5,9 @@ use super::{LowerError, Lowering};
 use crate::ir::*;
 use crate::syntax::ast::Span;
 
+/// Containers up to this length are reduced by one expression instead of a loop.
+const UNROLL_LEN: usize = 8;
+
 impl<'a> Lowering<'a> {
     pub(crate) fn int_reduction(
         &mut self,
@@ -70,6 +73,16 @@ impl<'a> Lowering<'a> {
                     step: &dyn Fn(RExpr, RExpr) -> RExpr,
                     out: &mut Vec<Stmt>|
          -> Result<(), LowerError> {
+            if (1..=UNROLL_LEN).contains(&len) {
+                // A short container: one expression, so the gradient needs no
+                // tape entry per element for the accumulator.
+                let mut e = init;
+                for k in 0..len {
+                    e = step(e, run.real(IExpr::Const(k as i64)));
+                }
+                out.push(Stmt::SetR(accp.clone(), e));
+                return Ok(());
+            }
             out.push(Stmt::SetR(accp.clone(), init));
             let run = run.clone();
             this.for_each_index(len, out, |_, k, body| {

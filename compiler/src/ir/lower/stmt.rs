@@ -93,7 +93,7 @@ impl<'a> Lowering<'a> {
                         })?
                     }
                 };
-                out.push(Stmt::AddTarget(value));
+                self.push_add_target(value, out);
                 if let Some(t) = truncation {
                     self.lower_truncation(&target, t, lhs, args, out)?;
                 }
@@ -110,9 +110,10 @@ impl<'a> Lowering<'a> {
                         })
                     }
                     scalar => {
-                        out.push(Stmt::AddTarget(
+                        self.push_add_target(
                             scalar.as_real().unwrap_or(RExpr::Const(f64::NAN)),
-                        ));
+                            out,
+                        );
                         Ok(())
                     }
                 }
