@@ -288,7 +288,80 @@ const EXPRESSIONS: &[&str] = &[
     "neg_binomial_2_lcdf(3 | exp(s), 2.0) + neg_binomial_lccdf(3 | 2.0, exp(s))",
     "beta_binomial_lcdf(3 | 10, exp(s), 2.0) + beta_binomial_lccdf(3 | 10, 2.0, exp(s)) + beta_binomial_cdf(5 | 10, exp(s), 1.5)",
     "bernoulli_lcdf(0 | inv_logit(s)) + discrete_range_lpmf(2 | 1, 4) + discrete_range_lcdf(2 | 1, 4) + hypergeometric_lpmf(2 | 5, 4, 6)",
+    "sum(to_matrix(m, 1, 9) * x[1]) + to_matrix(l, 2, 2, 0)[1, 2] * s + sum(to_matrix({l, l}) * [1, 2, 3, 4]')",
+    "sum(to_matrix(x', 3, 1)) + sum(to_matrix(m) * x) + sum(to_matrix({x', 2 * x'}) * x) + to_matrix(x, 1, 3, 1)[1, 2] * s",
+    "sum(to_array_2d(m)[2]) + to_array_2d(m)[1, 3] * s",
+    "sum(append_row(m, x') * x) + sum(append_row(x', m) * x) + sum(append_row(x', s * x') * x)",
+    "sum(append_col(m, x) * [1, 2, 3, 4]') + sum(append_col(x, m) * [1, 2, 3, 4]') + sum(append_col(x, x * s) * [1, 2]')",
+    "sum(append_array(l, {s, s * s})) + sum(append_array({x}, {x * s})[2]) + sum(append_array({m}, {m})[2] * x)",
+    "sum(divide(s, exp(x))) + sum(divide(s, exp(x'))) + sum(divide(s, exp(m))) + sum(log_sum_exp(s, x)) + sum(log_sum_exp(s, l)) + sum(log_sum_exp(s, m))",
 ];
+
+/// Values of reshaping and joining functions, which must put each element in
+/// its place: `(expression, value)` with literal arguments.
+const VALUES: &[(&str, f64)] = &[
+    ("to_matrix({1, 2, 3, 4, 5, 6}, 2, 3)[2, 1]", 2.0),
+    ("to_matrix({1, 2, 3, 4, 5, 6}, 2, 3, 0)[2, 1]", 4.0),
+    ("to_matrix({1, 2, 3, 4, 5, 6}, 2, 3, 1)[2, 2]", 4.0),
+    ("to_matrix({1.0, 2, 3, 4, 5, 6}, 2, 3, 0)[1, 3]", 3.0),
+    ("to_matrix({1.0, 2, 3, 4, 5, 6}, 3, 2)[3, 1]", 3.0),
+    ("to_matrix({{1, 2, 3}, {4, 5, 6}})[2, 3]", 6.0),
+    ("to_matrix({{1.0, 2, 3}, {4, 5, 6}})[1, 2]", 2.0),
+    ("to_matrix({[1, 2, 3], [4, 5, 6]})[2, 1]", 4.0),
+    ("to_matrix([1, 2, 3, 4, 5, 6]', 3, 2)[1, 2]", 4.0),
+    ("to_matrix([1, 2, 3, 4, 5, 6], 2, 3, 0)[2, 1]", 4.0),
+    // A matrix's elements are read in column-major order: 1, 4, 2, 5, 3, 6.
+    ("to_matrix([[1, 2, 3], [4, 5, 6]], 3, 2)[3, 1]", 2.0),
+    ("to_matrix([[1, 2, 3], [4, 5, 6]], 3, 2, 0)[3, 1]", 3.0),
+    ("rows(to_matrix([1, 2, 3]')) + 10 * cols(to_matrix([1, 2, 3]'))", 13.0),
+    ("rows(to_matrix([1, 2, 3])) + 10 * cols(to_matrix([1, 2, 3]))", 31.0),
+    ("to_array_2d([[1, 2], [3, 4], [5, 6]])[3, 1]", 5.0),
+    ("to_array_2d([[1, 2], [3, 4], [5, 6]])[1, 2]", 2.0),
+    ("to_int(3.7) + 10 * to_int(-3.7)", -27.0),
+    ("to_int({1.5, 2.5})[2] + 10 * to_int({{1, 2}, {3, 4}})[2, 1]", 32.0),
+    ("to_int({{{1.9}}})[1, 1, 1]", 1.0),
+    ("append_array({1, 2}, {3})[3] + 10 * size(append_array({1, 2}, {3}))", 33.0),
+    ("append_array({{1, 2}}, {{3, 4}, {5, 6}})[3, 1]", 5.0),
+    ("append_array({1.5}, {2.5, 3.5})[2]", 2.5),
+    ("append_array({[1, 2]'}, {[3, 4]'})[2][1]", 3.0),
+    ("append_array({[[1, 2]]}, {[[3, 4]]})[2][1, 2]", 4.0),
+    ("append_row([[1, 2]], [[3, 4], [5, 6]])[3, 2]", 6.0),
+    ("append_row([[1, 2], [3, 4]], [5, 6])[2, 1] + 10 * append_row([[1, 2], [3, 4]], [5, 6])[3, 2]", 63.0),
+    ("append_row([1, 2], [[3, 4]])[2, 1]", 3.0),
+    ("append_row([1, 2], [3, 4])[2, 2]", 4.0),
+    ("append_col([[1, 2], [3, 4]], [5, 6]')[2, 3]", 6.0),
+    ("append_col([[1, 2], [3, 4]], [[5], [6]])[1, 3]", 5.0),
+    ("append_col([1, 2]', [3, 4]')[1, 2]", 3.0),
+    ("append_col([1, 2]', [[3], [4]])[2, 1] + 10 * append_col([1, 2]', [[3], [4]])[2, 2]", 42.0),
+    ("choose({5, 6}, 2)[2]", 15.0),
+    ("choose(5, {0, 2, 6})[2] + 100 * choose(5, {0, 2, 6})[3]", 10.0),
+    ("choose({5, 4}, {2, 4})[1] + 100 * choose({{5}}, {{3}})[1, 1]", 1010.0),
+    ("divide(2, [1, 4]')[2] + divide(3, [[1, 4]])[1, 1]", 3.5),
+    ("log_sum_exp(0, [0, log(3)]')[2]", std::f64::consts::LN_2 * 2.0),
+    ("log_sum_exp(0, {{0.0, log(3)}})[1, 2]", std::f64::consts::LN_2 * 2.0),
+];
+
+#[test]
+fn reshaping_and_joining_functions_put_each_element_in_its_place() {
+    let mut failures = Vec::new();
+    for (expr, want) in VALUES {
+        let source = format!("parameters {{ real s; }}\nmodel {{ target += {expr}; }}\n");
+        let model = match compile(&source) {
+            Ok(m) => m,
+            Err(e) => {
+                failures.push(format!("{expr}: {e}"));
+                continue;
+            }
+        };
+        let mut ev = Evaluator::new(Arc::new(model));
+        match ev.log_density(&[0.0], false) {
+            Ok(v) if (v - want).abs() <= 1e-12 * want.abs().max(1.0) => {}
+            Ok(v) => failures.push(format!("{expr}: {v}, want {want}")),
+            Err(e) => failures.push(format!("{expr}: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
 
 #[test]
 fn functions_without_golden_cases_have_finite_values_and_exact_gradients() {
