@@ -411,7 +411,7 @@ impl<'a> Lowering<'a> {
         Ok(Val::Real(RExpr::Load(Box::new(accp))))
     }
 
-    /// The GP covariance functions, one- and two-input forms (not the per-dimension length scales).
+    /// The GP covariance functions, one- and two-input forms, with one length scale or one per dimension.
     fn lower_gp(
         &mut self,
         e: &Expr,
@@ -430,8 +430,56 @@ impl<'a> Lowering<'a> {
             return Ok(None);
         }
         let n_x = vals.len() - n_hyper;
-        if n_x > 2 || vals[n_x..].iter().any(|v| matches!(v, Val::Run(_))) {
-            // Per-dimension length scales are not supported yet.
+        if n_x > 2 {
+            return Ok(None);
+        }
+        if let (true, Some(Val::Run(ls))) = (kind < 4, vals.last()) {
+            // Per-dimension length scales: divide each coordinate by its
+            // length scale, then use the kernel with length scale 1.
+            let d = ls.len();
+            let ls_active = args.last().is_some_and(|a| self.activity(a));
+            let mut scaled_vals = Vec::new();
+            for (i, x) in vals[..n_x].iter().enumerate() {
+                let Val::Run(x) = x else { return Ok(None) };
+                if x.dims.len() != 2 || x.dims[1] != d {
+                    return Err(LowerError::new(
+                        e.span,
+                        format!(
+                            "{n}: {d} length scales for points of dimension {}",
+                            x.dims.get(1).copied().unwrap_or(1)
+                        ),
+                    ));
+                }
+                let active = ls_active || self.activity(&args[i]);
+                let (x, ls) = (x.clone(), ls.clone());
+                let v = self.elementwise(x.ty, x.dims.clone(), active, out, move |k| {
+                    rbin(RBinOp::Div, x.real(k.clone()), ls.real(irem(k, d)))
+                })?;
+                scaled_vals.push((v, active));
+            }
+            let points = scaled_vals[0].0.dims();
+            let (n1, n2) = (
+                points[0],
+                scaled_vals.get(1).map_or(points[0], |(v, _)| v.dims()[0]),
+            );
+            let mut inputs = scaled_vals;
+            let sigma_active = args.get(n_x).is_some_and(|a| self.activity(a));
+            inputs.push((vals[n_x].clone(), sigma_active));
+            inputs.push((Val::Real(RExpr::Const(1.0)), false));
+            return self
+                .function_kernel(
+                    "cmod_k_gp",
+                    n,
+                    e.span,
+                    &[kind, d, usize::from(n_x == 2)],
+                    inputs,
+                    MATRIX,
+                    vec![n1, n2],
+                    out,
+                )
+                .map(Some);
+        }
+        if vals[n_x..].iter().any(|v| matches!(v, Val::Run(_))) {
             return Ok(None);
         }
         let points = |v: &Val| -> Option<(usize, usize)> {
