@@ -562,6 +562,11 @@ impl<'a> Lowering<'a> {
             ("determinant", [a]) => (Determinant, 0, shape(a).0, 0, vec![]),
             ("log_determinant", [a]) => (LogDeterminant, 0, shape(a).0, 0, vec![]),
             ("eigenvalues_sym", [a]) => (EigenvaluesSym, 0, shape(a).0, 0, vec![shape(a).0]),
+            ("eigenvectors_sym", [a]) => (EigenvectorsSym, 0, shape(a).0, 0, vec![shape(a).0; 2]),
+            ("singular_values", [a]) => {
+                let (r, c) = shape(a);
+                (SingularValues, r, c, 0, vec![r.min(c)])
+            }
             ("mdivide_left_tri_low" | "mdivide_left_spd", [a, b]) => {
                 let f = if n == "mdivide_left_spd" {
                     MdivideLeftSpd
