@@ -285,6 +285,9 @@ const EXPRESSIONS: &[&str] = &[
     "multi_student_t_lpdf(x | 4.0, [0, 1, 0]', crossprod(m) + identity_matrix(3))",
     "multi_student_t_cholesky_lpdf(x | 4.0, [0, 1, 0]', cholesky_decompose(crossprod(m) + identity_matrix(3)))",
     "multi_normal_prec_lpdf(x | [0, 1, 0]', crossprod(m) + identity_matrix(3))",
+    "wishart_cholesky_lpdf(cholesky_decompose(crossprod(m) + identity_matrix(3)) | 4.0 + exp(s), cholesky_decompose(tcrossprod(m) + diag_matrix(exp(x))))",
+    "inv_wishart_cholesky_lpdf(cholesky_decompose(crossprod(m) + identity_matrix(3)) | 4.0 + exp(s), cholesky_decompose(tcrossprod(m) + diag_matrix(exp(x))))",
+    "wishart_cholesky_lupdf(cholesky_decompose(crossprod(m) + identity_matrix(3)) | 4.5, cholesky_decompose(diag_matrix(exp(x))))",
     "bernoulli_logit_glm_lpmf({0, 1, 1} | m, s, x)",
     "poisson_log_glm_lpmf({0, 2, 1} | m, s, x)",
     "neg_binomial_2_log_glm_lpmf({0, 2, 1} | m, s, x, exp(s) + 1)",
@@ -349,6 +352,19 @@ const VALUES: &[(&str, f64)] = &[
     ("log_sum_exp([0, log(3)]', 0)[2] + log_sum_exp({0.0, log(3)}, {0.0, 0.0})[1]", 3.0 * std::f64::consts::LN_2),
     ("sum(singular_values([[3, 0], [0, -4], [0, 0]]) .* [1, 10]')", 34.0),
     ("sum(abs(eigenvectors_sym([[2, 0], [0, 1]])) .* [[1, 10], [100, 1000]])", 110.0),
+    // The Cholesky-factor densities: the (inverse) Wishart density of L L' times the Jacobian 2^K prod L_kk^(K - k + 1).
+    (
+        "wishart_cholesky_lpdf([[1.3, 0, 0], [0.4, 0.9, 0], [-0.2, 0.5, 1.1]] | 4.5, [[0.8, 0, 0], [-0.3, 1.2, 0], [0.6, 0.1, 0.7]]) \
+         - wishart_lpdf(tcrossprod([[1.3, 0, 0], [0.4, 0.9, 0], [-0.2, 0.5, 1.1]]) | 4.5, tcrossprod([[0.8, 0, 0], [-0.3, 1.2, 0], [0.6, 0.1, 0.7]])) \
+         - 3 * log(2) - 3 * log(1.3) - 2 * log(0.9) - log(1.1)",
+        0.0,
+    ),
+    (
+        "inv_wishart_cholesky_lpdf([[1.3, 0, 0], [0.4, 0.9, 0], [-0.2, 0.5, 1.1]] | 4.5, [[0.8, 0, 0], [-0.3, 1.2, 0], [0.6, 0.1, 0.7]]) \
+         - inv_wishart_lpdf(tcrossprod([[1.3, 0, 0], [0.4, 0.9, 0], [-0.2, 0.5, 1.1]]) | 4.5, tcrossprod([[0.8, 0, 0], [-0.3, 1.2, 0], [0.6, 0.1, 0.7]])) \
+         - 3 * log(2) - 3 * log(1.3) - 2 * log(0.9) - log(1.1)",
+        0.0,
+    ),
     ("choose({5, 6}, 2)[2]", 15.0),
     ("choose(5, {0, 2, 6})[2] + 100 * choose(5, {0, 2, 6})[3]", 10.0),
     ("choose({5, 4}, {2, 4})[1] + 100 * choose({{5}}, {{3}})[1, 1]", 1010.0),

@@ -193,6 +193,18 @@ densities! {
         let k = beta.values.len();
         with_glm_matrix(&mut x, k, |xm| dist::neg_binomial_2_log_glm_lpmf(i[0], xm, alpha, beta, phi, p))
     };
+    cmod_wishart_cholesky_lpdf, "wishart_cholesky_lpdf", 0, |i, r, p| {
+        let (mut w, mut nu, mut s) = (take(r), take(r), take(r));
+        let k = square_side(w.values.len());
+        let n = first(&nu);
+        mv::wishart_cholesky_lpdf(w.values, k, n, s.values, p, parts(&mut w), parts(&mut nu), parts(&mut s))
+    };
+    cmod_inv_wishart_cholesky_lpdf, "inv_wishart_cholesky_lpdf", 0, |i, r, p| {
+        let (mut w, mut nu, mut s) = (take(r), take(r), take(r));
+        let k = square_side(w.values.len());
+        let n = first(&nu);
+        mv::inv_wishart_cholesky_lpdf(w.values, k, n, s.values, p, parts(&mut w), parts(&mut nu), parts(&mut s))
+    };
     cmod_multi_normal_prec_lpdf, "multi_normal_prec_lpdf", 0, |i, r, p| {
         let (mut y, mut mu, mut o) = (take(r), take(r), take(r));
         let k = square_side(o.values.len());
