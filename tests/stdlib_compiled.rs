@@ -285,6 +285,7 @@ const EXPRESSIONS: &[&str] = &[
     "multi_student_t_lpdf(x | 4.0, [0, 1, 0]', crossprod(m) + identity_matrix(3))",
     "multi_student_t_cholesky_lpdf(x | 4.0, [0, 1, 0]', cholesky_decompose(crossprod(m) + identity_matrix(3)))",
     "multi_normal_prec_lpdf(x | [0, 1, 0]', crossprod(m) + identity_matrix(3))",
+    "von_mises_cdf(0.3 * s | 0.2, 1.5 + exp(s)) + von_mises_lcdf(x | s, 2.0) + von_mises_lccdf(-0.5 | x, exp(x))",
     "wishart_cholesky_lpdf(cholesky_decompose(crossprod(m) + identity_matrix(3)) | 4.0 + exp(s), cholesky_decompose(tcrossprod(m) + diag_matrix(exp(x))))",
     "inv_wishart_cholesky_lpdf(cholesky_decompose(crossprod(m) + identity_matrix(3)) | 4.0 + exp(s), cholesky_decompose(tcrossprod(m) + diag_matrix(exp(x))))",
     "wishart_cholesky_lupdf(cholesky_decompose(crossprod(m) + identity_matrix(3)) | 4.5, cholesky_decompose(diag_matrix(exp(x))))",
@@ -365,6 +366,9 @@ const VALUES: &[(&str, f64)] = &[
          - 3 * log(2) - 3 * log(1.3) - 2 * log(0.9) - log(1.1)",
         0.0,
     ),
+    // Stan's own test values.
+    ("von_mises_cdf(3.141492653589793 | 6.283185307179586, 20)", 1.0),
+    ("von_mises_cdf(-0.16534171860998903 | 0, 60)", 0.1008738431730909),
     ("choose({5, 6}, 2)[2]", 15.0),
     ("choose(5, {0, 2, 6})[2] + 100 * choose(5, {0, 2, 6})[3]", 10.0),
     ("choose({5, 4}, {2, 4})[1] + 100 * choose({{5}}, {{3}})[1, 1]", 1010.0),

@@ -193,6 +193,9 @@ densities! {
         let k = beta.values.len();
         with_glm_matrix(&mut x, k, |xm| dist::neg_binomial_2_log_glm_lpmf(i[0], xm, alpha, beta, phi, p))
     };
+    cmod_von_mises_cdf, "von_mises_cdf", 0, |i, r, p| dist::von_mises_cdf(take(r), take(r), take(r));
+    cmod_von_mises_lcdf, "von_mises_lcdf", 0, |i, r, p| dist::von_mises_lcdf(take(r), take(r), take(r));
+    cmod_von_mises_lccdf, "von_mises_lccdf", 0, |i, r, p| dist::von_mises_lccdf(take(r), take(r), take(r));
     cmod_wishart_cholesky_lpdf, "wishart_cholesky_lpdf", 0, |i, r, p| {
         let (mut w, mut nu, mut s) = (take(r), take(r), take(r));
         let k = square_side(w.values.len());
