@@ -378,6 +378,18 @@ const VALUES: &[(&str, f64)] = &[
 ];
 
 #[test]
+fn to_matrix_with_the_wrong_sizes_fails_when_it_runs() {
+    let model = compile(
+        "parameters { real s; }\nmodel { if (s > 10) target += sum(to_matrix({1, 2, 3}, 2, 2)); }\n",
+    )
+    .expect("compiles: the sizes are checked when the call runs");
+    let mut ev = Evaluator::new(Arc::new(model));
+    assert_eq!(ev.log_density(&[0.0], false).ok(), Some(0.0));
+    let err = ev.log_density(&[11.0], false).expect_err("runs the call");
+    assert!(err.to_string().contains("2 x 2 = 4 elements"), "{err}");
+}
+
+#[test]
 fn reshaping_and_joining_functions_put_each_element_in_its_place() {
     let mut failures = Vec::new();
     for (expr, want) in VALUES {

@@ -1447,14 +1447,20 @@ impl<'a> Lowering<'a> {
                 let m = self.const_size(&args[1])?;
                 let c = self.const_size(&args[2])?;
                 if m * c != a.len() {
-                    return Err(LowerError::new(
-                        e.span,
-                        format!(
-                            "to_matrix: {m} x {c} = {} elements asked of a container of {}",
-                            m * c,
-                            a.len()
-                        ),
-                    ));
+                    // As in Stan, an error when the call runs (it may sit in a branch never taken).
+                    let text = format!(
+                        "to_matrix: {m} x {c} = {} elements asked of a container of {}",
+                        m * c,
+                        a.len()
+                    );
+                    let msg = self.msg(e.span, "to_matrix: the sizes do not match");
+                    out.push(Stmt::Reject {
+                        msg,
+                        parts: vec![PrintPart::Text(text)],
+                    });
+                    return self
+                        .elementwise(MATRIX, vec![m, c], false, out, |_| RExpr::Const(f64::NAN))
+                        .map(Some);
                 }
                 let col_major = match args.get(3) {
                     Some(flag) => self.const_int(flag)? != 0,
