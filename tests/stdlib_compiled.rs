@@ -390,6 +390,26 @@ fn to_matrix_with_the_wrong_sizes_fails_when_it_runs() {
 }
 
 #[test]
+fn to_int_of_nan_or_a_value_outside_int_fails_when_it_runs() {
+    for (value, ok) in [
+        ("2147483647.5", true),
+        ("-2147483648.0", true),
+        ("2147483648.0", false),
+        ("not_a_number()", false),
+        ("{1.5, -1e10}", false),
+    ] {
+        let source = format!(
+            "transformed data {{ int n = sum(to_array_1d({{to_int({value})}})); }} parameters {{ real s; }} model {{ }}\n"
+        );
+        let result = compile(&source);
+        assert_eq!(result.is_ok(), ok, "to_int({value}): {:?}", result.err());
+        if let Err(e) = result {
+            assert!(e.contains("outside the range of int"), "{e}");
+        }
+    }
+}
+
+#[test]
 fn reshaping_and_joining_functions_put_each_element_in_its_place() {
     let mut failures = Vec::new();
     for (expr, want) in VALUES {

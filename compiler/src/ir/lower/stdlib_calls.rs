@@ -1491,11 +1491,62 @@ impl<'a> Lowering<'a> {
                     .map(Some)
             }
             ("to_int", [Val::Int(i)]) => Ok(Some(Val::Int(i.clone()))),
-            ("to_int", [Val::Real(r)]) => Ok(Some(Val::Int(IExpr::FromReal(Box::new(r.clone()))))),
-            ("to_int", [Val::Run(a)]) => {
-                let dims = a.dims.clone();
-                self.gather(result_ty, dims, false, vec![(a.clone(), identity())], out)
-                    .map(Some)
+            ("to_int", [Val::Run(a)]) if a.is_int() => Ok(Some(Val::Run(a.clone()))),
+            ("to_int", [x]) => {
+                // Truncation toward zero; as in Stan, NaN or a value outside
+                // the range of a 32-bit int is an error.
+                let msg = self.msg(e.span, "to_int: the value is outside the range of int");
+                let x = x.clone();
+                let dims = x.dims();
+                let len: usize = dims.iter().product::<usize>().max(1);
+                let slot = self.temp(dims.clone(), true, false);
+                self.for_each_index(len, out, |_, k, body| {
+                    let v = x.elem_real(&k);
+                    let inside = IExpr::Bin(
+                        IBinOp::And,
+                        Box::new(IExpr::CmpR(
+                            CmpOp::Ge,
+                            Box::new(v.clone()),
+                            Box::new(RExpr::Const(-2147483648.0)),
+                        )),
+                        Box::new(IExpr::CmpR(
+                            CmpOp::Lt,
+                            Box::new(v.clone()),
+                            Box::new(RExpr::Const(2147483648.0)),
+                        )),
+                    );
+                    body.push(Stmt::If {
+                        cond: IExpr::Not(Box::new(inside)),
+                        then: vec![Stmt::Reject {
+                            msg,
+                            parts: vec![
+                                PrintPart::Text("to_int: ".into()),
+                                PrintPart::Real(v.clone()),
+                                PrintPart::Text(" is outside the range of int".into()),
+                            ],
+                        }],
+                        otherwise: vec![],
+                    });
+                    body.push(Stmt::SetI(
+                        Place {
+                            slot,
+                            index: k.clone(),
+                        },
+                        IExpr::FromReal(Box::new(v)),
+                    ));
+                    Ok(())
+                })?;
+                let run = Run {
+                    slot,
+                    offset: IExpr::Const(0),
+                    ty: result_ty,
+                    dims: dims.clone(),
+                };
+                Ok(Some(if dims.is_empty() {
+                    Val::Int(run.int(IExpr::Const(0)))
+                } else {
+                    Val::Run(run)
+                }))
             }
             ("append_array", [Val::Run(a), Val::Run(b)]) => {
                 if a.dims.get(1..) != b.dims.get(1..) {
