@@ -378,15 +378,31 @@ const VALUES: &[(&str, f64)] = &[
 ];
 
 #[test]
-fn to_matrix_with_the_wrong_sizes_fails_when_it_runs() {
-    let model = compile(
-        "parameters { real s; }\nmodel { if (s > 10) target += sum(to_matrix({1, 2, 3}, 2, 2)); }\n",
-    )
-    .expect("compiles: the sizes are checked when the call runs");
-    let mut ev = Evaluator::new(Arc::new(model));
-    assert_eq!(ev.log_density(&[0.0], false).ok(), Some(0.0));
-    let err = ev.log_density(&[11.0], false).expect_err("runs the call");
-    assert!(err.to_string().contains("2 x 2 = 4 elements"), "{err}");
+fn reshaping_with_the_wrong_sizes_fails_when_the_call_runs() {
+    for (expr, detail) in [
+        ("sum(to_matrix({1, 2, 3}, 2, 2))", "2 x 2 = 4 elements"),
+        (
+            "sum(append_row([[1, 2]], [[1, 2, 3]]))",
+            "column counts differ (2 and 3)",
+        ),
+        (
+            "sum(append_col([[1, 2]], [1, 2]'))",
+            "row counts differ (1 and 2)",
+        ),
+        (
+            "sum(append_array({{1.0}}, {{1.0, 2.0}})[1])",
+            "sizes differ ([1] and [2])",
+        ),
+    ] {
+        let model = compile(&format!(
+            "parameters {{ real s; }}\nmodel {{ if (s > 10) target += {expr}; }}\n"
+        ))
+        .expect("compiles: the sizes are checked when the call runs");
+        let mut ev = Evaluator::new(Arc::new(model));
+        assert_eq!(ev.log_density(&[0.0], false).ok(), Some(0.0));
+        let err = ev.log_density(&[11.0], false).expect_err("runs the call");
+        assert!(err.to_string().contains(detail), "{expr}: {err}");
+    }
 }
 
 #[test]

@@ -1397,6 +1397,31 @@ impl<'a> Lowering<'a> {
         }))
     }
 
+    /// A size mismatch found while lowering: as in Stan, an error when the call
+    /// runs (it may sit in a branch never taken). The result is a placeholder.
+    fn size_mismatch(
+        &mut self,
+        span: crate::syntax::ast::Span,
+        text: String,
+        ty: UnsizedType,
+        dims: Vec<usize>,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Option<Val>, LowerError> {
+        let msg = self.msg(span, "the sizes do not match");
+        out.push(Stmt::Reject {
+            msg,
+            parts: vec![PrintPart::Text(text)],
+        });
+        let int = ty.base == BaseType::Int;
+        let slot = self.temp(dims.clone(), int, false);
+        Ok(Some(Val::Run(Run {
+            slot,
+            offset: IExpr::Const(0),
+            ty,
+            dims,
+        })))
+    }
+
     /// Reshaping and joining: to_matrix (every form), to_array_2d, to_int,
     /// append_array, append_row/append_col with a matrix result; and the
     /// element-wise forms of choose, log_sum_exp(real, container).
@@ -1447,20 +1472,12 @@ impl<'a> Lowering<'a> {
                 let m = self.const_size(&args[1])?;
                 let c = self.const_size(&args[2])?;
                 if m * c != a.len() {
-                    // As in Stan, an error when the call runs (it may sit in a branch never taken).
                     let text = format!(
                         "to_matrix: {m} x {c} = {} elements asked of a container of {}",
                         m * c,
                         a.len()
                     );
-                    let msg = self.msg(e.span, "to_matrix: the sizes do not match");
-                    out.push(Stmt::Reject {
-                        msg,
-                        parts: vec![PrintPart::Text(text)],
-                    });
-                    return self
-                        .elementwise(MATRIX, vec![m, c], false, out, |_| RExpr::Const(f64::NAN))
-                        .map(Some);
+                    return self.size_mismatch(e.span, text, MATRIX, vec![m, c], out);
                 }
                 let col_major = match args.get(3) {
                     Some(flag) => self.const_int(flag)? != 0,
@@ -1549,18 +1566,16 @@ impl<'a> Lowering<'a> {
                 }))
             }
             ("append_array", [Val::Run(a), Val::Run(b)]) => {
-                if a.dims.get(1..) != b.dims.get(1..) {
-                    return Err(LowerError::new(
-                        e.span,
-                        format!(
-                            "append_array: the elements' sizes differ ({:?} and {:?})",
-                            &a.dims[1.min(a.dims.len())..],
-                            &b.dims[1.min(b.dims.len())..]
-                        ),
-                    ));
-                }
                 let mut dims = a.dims.clone();
                 dims[0] += b.dims[0];
+                if a.dims.get(1..) != b.dims.get(1..) {
+                    let text = format!(
+                        "append_array: the elements' sizes differ ({:?} and {:?})",
+                        &a.dims[1.min(a.dims.len())..],
+                        &b.dims[1.min(b.dims.len())..]
+                    );
+                    return self.size_mismatch(e.span, text, result_ty, dims, out);
+                }
                 let pieces = vec![(a.clone(), identity()), (b.clone(), shifted(a.len()))];
                 self.gather(result_ty, dims, active, pieces, out).map(Some)
             }
@@ -1571,10 +1586,8 @@ impl<'a> Lowering<'a> {
                 let (rb, cb) = matrix_shape(b);
                 if n == "append_col" {
                     if ra != rb {
-                        return Err(LowerError::new(
-                            e.span,
-                            format!("append_col: the row counts differ ({ra} and {rb})"),
-                        ));
+                        let text = format!("append_col: the row counts differ ({ra} and {rb})");
+                        return self.size_mismatch(e.span, text, MATRIX, vec![ra, ca + cb], out);
                     }
                     // Column-major storage: the columns of b follow those of a.
                     let pieces = vec![(a.clone(), identity()), (b.clone(), shifted(a.len()))];
@@ -1583,10 +1596,8 @@ impl<'a> Lowering<'a> {
                         .map(Some);
                 }
                 if ca != cb {
-                    return Err(LowerError::new(
-                        e.span,
-                        format!("append_row: the column counts differ ({ca} and {cb})"),
-                    ));
+                    let text = format!("append_row: the column counts differ ({ca} and {cb})");
+                    return self.size_mismatch(e.span, text, MATRIX, vec![ra + rb, ca], out);
                 }
                 let rows = ra + rb;
                 let into = move |r: usize, skip: usize| -> Placement {
