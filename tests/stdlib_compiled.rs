@@ -249,6 +249,11 @@ const EXPRESSIONS: &[&str] = &[
     "sum(inverse_spd(crossprod(m) + identity_matrix(3)))",
     "sum(tcrossprod(m))",
     "sum(eigenvalues_sym(crossprod(m)))",
+    "sum(square(eigenvectors_sym(crossprod(m) + diag_matrix([1, 2, 3]'))) * [1, 2, 3]')",
+    // (m itself is singular at the test point: consecutive sines are linearly dependent.)
+    "sum(singular_values(m + diag_matrix([1, 2, 3]')) .* [1, 2, 3]')",
+    "sum(singular_values(append_col(m + diag_matrix([1, 2, 3]'), x)))",
+    "sum(singular_values(append_row(m, x')))",
     "sum(mdivide_left_tri_low(cholesky_decompose(crossprod(m) + identity_matrix(3)), x))",
     "sum(mdivide_right_tri_low(x', cholesky_decompose(crossprod(m) + identity_matrix(3))))",
     "sum(mdivide_left_spd(crossprod(m) + identity_matrix(3), x))",
@@ -280,6 +285,10 @@ const EXPRESSIONS: &[&str] = &[
     "multi_student_t_lpdf(x | 4.0, [0, 1, 0]', crossprod(m) + identity_matrix(3))",
     "multi_student_t_cholesky_lpdf(x | 4.0, [0, 1, 0]', cholesky_decompose(crossprod(m) + identity_matrix(3)))",
     "multi_normal_prec_lpdf(x | [0, 1, 0]', crossprod(m) + identity_matrix(3))",
+    "von_mises_cdf(0.3 * s | 0.2, 1.5 + exp(s)) + von_mises_lcdf(x | s, 2.0) + von_mises_lccdf(-0.5 | x, exp(x))",
+    "wishart_cholesky_lpdf(cholesky_decompose(crossprod(m) + identity_matrix(3)) | 4.0 + exp(s), cholesky_decompose(tcrossprod(m) + diag_matrix(exp(x))))",
+    "inv_wishart_cholesky_lpdf(cholesky_decompose(crossprod(m) + identity_matrix(3)) | 4.0 + exp(s), cholesky_decompose(tcrossprod(m) + diag_matrix(exp(x))))",
+    "wishart_cholesky_lupdf(cholesky_decompose(crossprod(m) + identity_matrix(3)) | 4.5, cholesky_decompose(diag_matrix(exp(x))))",
     "bernoulli_logit_glm_lpmf({0, 1, 1} | m, s, x)",
     "poisson_log_glm_lpmf({0, 2, 1} | m, s, x)",
     "neg_binomial_2_log_glm_lpmf({0, 2, 1} | m, s, x, exp(s) + 1)",
@@ -288,7 +297,155 @@ const EXPRESSIONS: &[&str] = &[
     "neg_binomial_2_lcdf(3 | exp(s), 2.0) + neg_binomial_lccdf(3 | 2.0, exp(s))",
     "beta_binomial_lcdf(3 | 10, exp(s), 2.0) + beta_binomial_lccdf(3 | 10, 2.0, exp(s)) + beta_binomial_cdf(5 | 10, exp(s), 1.5)",
     "bernoulli_lcdf(0 | inv_logit(s)) + discrete_range_lpmf(2 | 1, 4) + discrete_range_lcdf(2 | 1, 4) + hypergeometric_lpmf(2 | 5, 4, 6)",
+    "sum(gp_exp_quad_cov({x, x + 1, 2 * x}, s * s + 0.5, {1.0, 2.0, exp(s)}))",
+    "sum(gp_exp_quad_cov({x, x + 1}, {x - 1}, 1.3, {exp(s), 2.0, 0.5}))",
+    "sum(gp_matern32_cov({x, x + 1, 2 * x}, 1.2, {1.0, 2.0, exp(s)})) + sum(gp_matern32_cov({x}, {x + s}, 1.2, {1.0, 2.0, 0.7}))",
+    "sum(gp_matern52_cov({x, x + 1, 2 * x}, 1.2, {1.0, 2.0, exp(s)})) + sum(gp_matern52_cov({x}, {x + s}, 1.2, {1.0, 2.0, 0.7}))",
+    "sum(gp_exponential_cov({x, x + 1, 2 * x}, 1.2, {1.0, 2.0, exp(s)})) + sum(gp_exponential_cov({x}, {x + s}, 1.2, {1.0, 2.0, 0.7}))",
+    "sum(to_matrix(m, 1, 9) * x[1]) + to_matrix(l, 2, 2, 0)[1, 2] * s + sum(to_matrix({l, l}) * [1, 2, 3, 4]')",
+    "sum(to_matrix(x', 3, 1)) + sum(to_matrix(m) * x) + sum(to_matrix({x', 2 * x'}) * x) + to_matrix(x, 1, 3, 1)[1, 2] * s",
+    "sum(to_array_2d(m)[2]) + to_array_2d(m)[1, 3] * s",
+    "sum(append_row(m, x') * x) + sum(append_row(x', m) * x) + sum(append_row(x', s * x') * x)",
+    "sum(append_col(m, x) * [1, 2, 3, 4]') + sum(append_col(x, m) * [1, 2, 3, 4]') + sum(append_col(x, x * s) * [1, 2]')",
+    "sum(append_array(l, {s, s * s})) + sum(append_array({x}, {x * s})[2]) + sum(append_array({m}, {m})[2] * x)",
+    "sum(divide(s, exp(x))) + sum(divide(s, exp(x'))) + sum(divide(s, exp(m))) + sum(log_sum_exp(s, x)) + sum(log_sum_exp(s, l)) + sum(log_sum_exp(s, m))",
 ];
+
+/// Values of reshaping and joining functions, which must put each element in
+/// its place: `(expression, value)` with literal arguments.
+const VALUES: &[(&str, f64)] = &[
+    ("to_matrix({1, 2, 3, 4, 5, 6}, 2, 3)[2, 1]", 2.0),
+    ("to_matrix({1, 2, 3, 4, 5, 6}, 2, 3, 0)[2, 1]", 4.0),
+    ("to_matrix({1, 2, 3, 4, 5, 6}, 2, 3, 1)[2, 2]", 4.0),
+    ("to_matrix({1.0, 2, 3, 4, 5, 6}, 2, 3, 0)[1, 3]", 3.0),
+    ("to_matrix({1.0, 2, 3, 4, 5, 6}, 3, 2)[3, 1]", 3.0),
+    ("to_matrix({{1, 2, 3}, {4, 5, 6}})[2, 3]", 6.0),
+    ("to_matrix({{1.0, 2, 3}, {4, 5, 6}})[1, 2]", 2.0),
+    ("to_matrix({[1, 2, 3], [4, 5, 6]})[2, 1]", 4.0),
+    ("to_matrix([1, 2, 3, 4, 5, 6]', 3, 2)[1, 2]", 4.0),
+    ("to_matrix([1, 2, 3, 4, 5, 6], 2, 3, 0)[2, 1]", 4.0),
+    // A matrix's elements are read in column-major order: 1, 4, 2, 5, 3, 6.
+    ("to_matrix([[1, 2, 3], [4, 5, 6]], 3, 2)[3, 1]", 2.0),
+    ("to_matrix([[1, 2, 3], [4, 5, 6]], 3, 2, 0)[3, 1]", 3.0),
+    ("rows(to_matrix([1, 2, 3]')) + 10 * cols(to_matrix([1, 2, 3]'))", 13.0),
+    ("rows(to_matrix([1, 2, 3])) + 10 * cols(to_matrix([1, 2, 3]))", 31.0),
+    ("to_array_2d([[1, 2], [3, 4], [5, 6]])[3, 1]", 5.0),
+    ("to_array_2d([[1, 2], [3, 4], [5, 6]])[1, 2]", 2.0),
+    ("to_int(3.7) + 10 * to_int(-3.7)", -27.0),
+    ("to_int({1.5, 2.5})[2] + 10 * to_int({{1, 2}, {3, 4}})[2, 1]", 32.0),
+    ("to_int({{{1.9}}})[1, 1, 1]", 1.0),
+    ("append_array({1, 2}, {3})[3] + 10 * size(append_array({1, 2}, {3}))", 33.0),
+    ("append_array({{1, 2}}, {{3, 4}, {5, 6}})[3, 1]", 5.0),
+    ("append_array({1.5}, {2.5, 3.5})[2]", 2.5),
+    ("append_array({[1, 2]'}, {[3, 4]'})[2][1]", 3.0),
+    ("append_array({[[1, 2]]}, {[[3, 4]]})[2][1, 2]", 4.0),
+    ("append_row([[1, 2]], [[3, 4], [5, 6]])[3, 2]", 6.0),
+    ("append_row([[1, 2], [3, 4]], [5, 6])[2, 1] + 10 * append_row([[1, 2], [3, 4]], [5, 6])[3, 2]", 63.0),
+    ("append_row([1, 2], [[3, 4]])[2, 1]", 3.0),
+    ("append_row([1, 2], [3, 4])[2, 2]", 4.0),
+    ("append_col([[1, 2], [3, 4]], [5, 6]')[2, 3]", 6.0),
+    ("append_col([[1, 2], [3, 4]], [[5], [6]])[1, 3]", 5.0),
+    ("append_col([1, 2]', [3, 4]')[1, 2]", 3.0),
+    ("append_col([1, 2]', [[3], [4]])[2, 1] + 10 * append_col([1, 2]', [[3], [4]])[2, 2]", 42.0),
+    // Per-dimension length scales: sigma^2 exp(-0.5 * ((1 - 0) / 2)^2 - 0.5 * ((0 - 3) / 3)^2).
+    ("gp_exp_quad_cov({[0, 3]'}, {[1, 0]'}, 1.5, {2.0, 3.0})[1, 1]", 2.25 * 0.5352614285189903),
+    ("gp_exponential_cov({[0, 0]', [3, 4]'}, 2.0, {1.0, 1.0})[1, 2]", 4.0 * 0.006737946999085467),
+    ("log_sum_exp([0, log(3)]', 0)[2] + log_sum_exp({0.0, log(3)}, {0.0, 0.0})[1]", 3.0 * std::f64::consts::LN_2),
+    ("sum(singular_values([[3, 0], [0, -4], [0, 0]]) .* [1, 10]')", 34.0),
+    ("sum(abs(eigenvectors_sym([[2, 0], [0, 1]])) .* [[1, 10], [100, 1000]])", 110.0),
+    // The Cholesky-factor densities: the (inverse) Wishart density of L L' times the Jacobian 2^K prod L_kk^(K - k + 1).
+    (
+        "wishart_cholesky_lpdf([[1.3, 0, 0], [0.4, 0.9, 0], [-0.2, 0.5, 1.1]] | 4.5, [[0.8, 0, 0], [-0.3, 1.2, 0], [0.6, 0.1, 0.7]]) \
+         - wishart_lpdf(tcrossprod([[1.3, 0, 0], [0.4, 0.9, 0], [-0.2, 0.5, 1.1]]) | 4.5, tcrossprod([[0.8, 0, 0], [-0.3, 1.2, 0], [0.6, 0.1, 0.7]])) \
+         - 3 * log(2) - 3 * log(1.3) - 2 * log(0.9) - log(1.1)",
+        0.0,
+    ),
+    (
+        "inv_wishart_cholesky_lpdf([[1.3, 0, 0], [0.4, 0.9, 0], [-0.2, 0.5, 1.1]] | 4.5, [[0.8, 0, 0], [-0.3, 1.2, 0], [0.6, 0.1, 0.7]]) \
+         - inv_wishart_lpdf(tcrossprod([[1.3, 0, 0], [0.4, 0.9, 0], [-0.2, 0.5, 1.1]]) | 4.5, tcrossprod([[0.8, 0, 0], [-0.3, 1.2, 0], [0.6, 0.1, 0.7]])) \
+         - 3 * log(2) - 3 * log(1.3) - 2 * log(0.9) - log(1.1)",
+        0.0,
+    ),
+    // Stan's own test values.
+    ("von_mises_cdf(3.141492653589793 | 6.283185307179586, 20)", 1.0),
+    ("von_mises_cdf(-0.16534171860998903 | 0, 60)", 0.1008738431730909),
+    ("choose({5, 6}, 2)[2]", 15.0),
+    ("choose(5, {0, 2, 6})[2] + 100 * choose(5, {0, 2, 6})[3]", 10.0),
+    ("choose({5, 4}, {2, 4})[1] + 100 * choose({{5}}, {{3}})[1, 1]", 1010.0),
+    ("divide(2, [1, 4]')[2] + divide(3, [[1, 4]])[1, 1]", 3.5),
+    ("log_sum_exp(0, [0, log(3)]')[2]", std::f64::consts::LN_2 * 2.0),
+    ("log_sum_exp(0, {{0.0, log(3)}})[1, 2]", std::f64::consts::LN_2 * 2.0),
+];
+
+#[test]
+fn reshaping_with_the_wrong_sizes_fails_when_the_call_runs() {
+    for (expr, detail) in [
+        ("sum(to_matrix({1, 2, 3}, 2, 2))", "2 x 2 = 4 elements"),
+        (
+            "sum(append_row([[1, 2]], [[1, 2, 3]]))",
+            "column counts differ (2 and 3)",
+        ),
+        (
+            "sum(append_col([[1, 2]], [1, 2]'))",
+            "row counts differ (1 and 2)",
+        ),
+        (
+            "sum(append_array({{1.0}}, {{1.0, 2.0}})[1])",
+            "sizes differ ([1] and [2])",
+        ),
+    ] {
+        let model = compile(&format!(
+            "parameters {{ real s; }}\nmodel {{ if (s > 10) target += {expr}; }}\n"
+        ))
+        .expect("compiles: the sizes are checked when the call runs");
+        let mut ev = Evaluator::new(Arc::new(model));
+        assert_eq!(ev.log_density(&[0.0], false).ok(), Some(0.0));
+        let err = ev.log_density(&[11.0], false).expect_err("runs the call");
+        assert!(err.to_string().contains(detail), "{expr}: {err}");
+    }
+}
+
+#[test]
+fn to_int_of_nan_or_a_value_outside_int_fails_when_it_runs() {
+    for (value, ok) in [
+        ("2147483647.5", true),
+        ("-2147483648.0", true),
+        ("2147483648.0", false),
+        ("not_a_number()", false),
+        ("{1.5, -1e10}", false),
+    ] {
+        let source = format!(
+            "transformed data {{ int n = sum(to_array_1d({{to_int({value})}})); }} parameters {{ real s; }} model {{ }}\n"
+        );
+        let result = compile(&source);
+        assert_eq!(result.is_ok(), ok, "to_int({value}): {:?}", result.err());
+        if let Err(e) = result {
+            assert!(e.contains("outside the range of int"), "{e}");
+        }
+    }
+}
+
+#[test]
+fn reshaping_and_joining_functions_put_each_element_in_its_place() {
+    let mut failures = Vec::new();
+    for (expr, want) in VALUES {
+        let source = format!("parameters {{ real s; }}\nmodel {{ target += {expr}; }}\n");
+        let model = match compile(&source) {
+            Ok(m) => m,
+            Err(e) => {
+                failures.push(format!("{expr}: {e}"));
+                continue;
+            }
+        };
+        let mut ev = Evaluator::new(Arc::new(model));
+        match ev.log_density(&[0.0], false) {
+            Ok(v) if (v - want).abs() <= 1e-12 * want.abs().max(1.0) => {}
+            Ok(v) => failures.push(format!("{expr}: {v}, want {want}")),
+            Err(e) => failures.push(format!("{expr}: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
 
 #[test]
 fn functions_without_golden_cases_have_finite_values_and_exact_gradients() {
@@ -357,6 +514,40 @@ fn truncated_discrete_distributions_subtract_the_mass_of_the_interval() {
             .unwrap();
     let mut ev = Evaluator::new(Arc::new(outside));
     assert_eq!(ev.log_density(&[0.1], true).unwrap(), f64::NEG_INFINITY);
+}
+
+#[test]
+fn von_mises_truncation_and_cholesky_wishart_sampling_statements_use_the_new_kernels() {
+    let sampled = compile(
+        "parameters { real mu; real<lower=0> kappa; cholesky_factor_cov[2] L; }
+         model { 0.4 ~ von_mises(mu, kappa) T[-1, 1.5]; L ~ wishart_cholesky(3.5, [[1, 0], [0.3, 0.8]]); }",
+    )
+    .unwrap();
+    let manual = compile(
+        "parameters { real mu; real<lower=0> kappa; cholesky_factor_cov[2] L; }
+         model {
+           target += von_mises_lupdf(0.4 | mu, kappa)
+             - log_diff_exp(von_mises_lcdf(1.5 | mu, kappa), von_mises_lcdf(-1 | mu, kappa));
+           target += wishart_cholesky_lupdf(L | 3.5, [[1, 0], [0.3, 0.8]]);
+         }",
+    )
+    .unwrap();
+    let n = sampled.n_unconstrained;
+    let (mut a, mut b) = (
+        Evaluator::new(Arc::new(sampled)),
+        Evaluator::new(Arc::new(manual)),
+    );
+    for shift in [-0.4, 0.1, 0.6] {
+        let u: Vec<f64> = (0..n).map(|i| shift + 0.2 * i as f64).collect();
+        let (mut ga, mut gb) = (vec![0.0; n], vec![0.0; n]);
+        let la = a.log_density_gradient(&u, &mut ga, true).unwrap();
+        let lb = b.log_density_gradient(&u, &mut gb, true).unwrap();
+        assert!((la - lb).abs() < 1e-12, "{la} vs {lb}");
+        for (x, y) in ga.iter().zip(&gb) {
+            assert!((x - y).abs() < 1e-10, "{ga:?} vs {gb:?}");
+        }
+        assert!(fd_error(&mut a, &u).unwrap() < 1e-6);
+    }
 }
 
 /// Draws `n` times from the generated quantities of `source` (no parameters), returning each draw's outputs.

@@ -193,6 +193,21 @@ densities! {
         let k = beta.values.len();
         with_glm_matrix(&mut x, k, |xm| dist::neg_binomial_2_log_glm_lpmf(i[0], xm, alpha, beta, phi, p))
     };
+    cmod_von_mises_cdf, "von_mises_cdf", 0, |i, r, p| dist::von_mises_cdf(take(r), take(r), take(r));
+    cmod_von_mises_lcdf, "von_mises_lcdf", 0, |i, r, p| dist::von_mises_lcdf(take(r), take(r), take(r));
+    cmod_von_mises_lccdf, "von_mises_lccdf", 0, |i, r, p| dist::von_mises_lccdf(take(r), take(r), take(r));
+    cmod_wishart_cholesky_lpdf, "wishart_cholesky_lpdf", 0, |i, r, p| {
+        let (mut w, mut nu, mut s) = (take(r), take(r), take(r));
+        let k = square_side(w.values.len());
+        let n = first(&nu);
+        mv::wishart_cholesky_lpdf(w.values, k, n, s.values, p, parts(&mut w), parts(&mut nu), parts(&mut s))
+    };
+    cmod_inv_wishart_cholesky_lpdf, "inv_wishart_cholesky_lpdf", 0, |i, r, p| {
+        let (mut w, mut nu, mut s) = (take(r), take(r), take(r));
+        let k = square_side(w.values.len());
+        let n = first(&nu);
+        mv::inv_wishart_cholesky_lpdf(w.values, k, n, s.values, p, parts(&mut w), parts(&mut nu), parts(&mut s))
+    };
     cmod_multi_normal_prec_lpdf, "multi_normal_prec_lpdf", 0, |i, r, p| {
         let (mut y, mut mu, mut o) = (take(r), take(r), take(r));
         let k = square_side(o.values.len());
@@ -930,9 +945,13 @@ pub enum MatrixFn {
     DiagPostMultiply,
     /// `multiply(A, B)`: `A` `m x k`, `B` `k x n`.
     Multiply,
+    /// `eigenvectors_sym(A)`, `n x n`.
+    EigenvectorsSym,
+    /// `singular_values(A)` of `m x n`.
+    SingularValues,
 }
 
-const MATRIX_FNS: [MatrixFn; 14] = [
+const MATRIX_FNS: [MatrixFn; 16] = [
     MatrixFn::Inverse,
     MatrixFn::InverseSpd,
     MatrixFn::Tcrossprod,
@@ -947,6 +966,8 @@ const MATRIX_FNS: [MatrixFn; 14] = [
     MatrixFn::QuadFormSym,
     MatrixFn::DiagPostMultiply,
     MatrixFn::Multiply,
+    MatrixFn::EigenvectorsSym,
+    MatrixFn::SingularValues,
 ];
 
 /// `[mode, fn, m, n, k, out, out_adj, a, a_adj, (b, b_adj)]`, the sizes as each [`MatrixFn`] states.
@@ -984,6 +1005,8 @@ extern "C" fn cmod_k_matrix(ctx: *mut Ctx, args: *const KArgRepr, n: i64) -> i32
                     QuadFormSym => linalg::quad_form_sym(x, nn, b, mm, out),
                     DiagPostMultiply => linalg::diag_post_multiply(x, mm, nn, b, out),
                     Multiply => linalg::multiply(x, mm, kk, b, nn, out),
+                    EigenvectorsSym => linalg::eigenvectors_sym(x, nn, out),
+                    SingularValues => linalg::singular_values(x, mm, nn, out),
                 };
             }
             let (out, g) = (a.reals(5), a.reals(6));
@@ -1018,6 +1041,12 @@ extern "C" fn cmod_k_matrix(ctx: *mut Ctx, args: *const KArgRepr, n: i64) -> i32
                     linalg::diag_post_multiply_reverse(x, mm, nn, b, g, x_adj, b_adj)
                 }
                 Multiply => linalg::multiply_reverse(x, mm, kk, b, nn, g, x_adj, b_adj),
+                EigenvectorsSym if !x_adj.is_empty() => {
+                    linalg::eigenvectors_sym_reverse(x, nn, g, x_adj)
+                }
+                SingularValues if !x_adj.is_empty() => {
+                    linalg::singular_values_reverse(x, mm, nn, g, x_adj)
+                }
                 _ => Ok(()),
             }
         })

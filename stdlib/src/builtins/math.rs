@@ -138,8 +138,8 @@ pub(super) fn add(r: &mut Rows) {
         "lambert_wm1",
     ]);
     r.binary_vectorized(&[
+        // Not `multiply_log`: Stan 2.33 removed it (the checker suggests `lmultiply`).
         "lmultiply",
-        "multiply_log",
         "log_diff_exp",
         "log_sum_exp",
         "log_inv_logit_diff",

@@ -22,11 +22,13 @@ pub mod gp;
 pub mod products;
 pub mod scratch;
 pub mod solve;
+pub mod spectral;
 
 pub use cholesky::*;
 pub use gp::*;
 pub use products::*;
 pub use solve::*;
+pub use spectral::*;
 
 use crate::error::DomainError;
 

@@ -24,11 +24,13 @@ pub mod lkj;
 pub mod normal;
 pub(crate) mod special;
 pub mod wishart;
+pub mod wishart_cholesky;
 
 pub use dirichlet::*;
 pub use lkj::*;
 pub use normal::*;
 pub use wishart::*;
+pub use wishart_cholesky::*;
 
 use crate::error::DomainError;
 

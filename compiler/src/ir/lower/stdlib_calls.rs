@@ -1,6 +1,6 @@
 //! Lowering the rest of the standard library: operator functions, element-wise special functions, sorting and ranks, vector log_mix, GP covariances, matrix functions, constructors and slices, vector-valued RNGs, and the density variants of `codegen::stdlib_kernels`.
 
-use super::expr::{add, call1, rbin, Run, Val};
+use super::expr::{add, call1, mul, rbin, Run, Val};
 use super::{LowerError, Lowering};
 use crate::codegen::stdlib_kernels::{self as sk, MapFn, MatrixFn};
 use crate::ir::*;
@@ -38,6 +38,21 @@ impl<'a> Lowering<'a> {
         args: &[Expr],
         out: &mut Vec<Stmt>,
     ) -> Result<Option<Val>, LowerError> {
+        if n == "divide" && args.len() == 2 {
+            let (tx, ty) = (self.ty(&args[0])?, self.ty(&args[1])?);
+            if tx.array_dims == 0
+                && matches!(tx.base, BaseType::Int | BaseType::Real)
+                && matches!(
+                    ty.base,
+                    BaseType::Vector | BaseType::RowVector | BaseType::Matrix
+                )
+            {
+                // divide(c, x) is Stan's element-wise c ./ x.
+                return self
+                    .lower_binary(e, BinOp::EltDiv, &args[0], &args[1], out)
+                    .map(Some);
+            }
+        }
         let op = match n {
             "add" => BinOp::Add,
             "subtract" => BinOp::Sub,
@@ -203,6 +218,9 @@ impl<'a> Lowering<'a> {
             "rank" => return self.lower_rank(e, args, vals, out).map(Some),
             "log_mix" if vals.len() == 2 => return self.lower_log_mix(vals, active, out).map(Some),
             _ => {}
+        }
+        if let Some(v) = self.lower_reshape(e, n, args, vals, result_ty, active, out)? {
+            return Ok(Some(v));
         }
         if let Some(kind) = sk::gp_kind(n) {
             return self.lower_gp(e, n, kind, args, vals, out);
@@ -393,7 +411,7 @@ impl<'a> Lowering<'a> {
         Ok(Val::Real(RExpr::Load(Box::new(accp))))
     }
 
-    /// The GP covariance functions, one- and two-input forms (not the per-dimension length scales).
+    /// The GP covariance functions, one- and two-input forms, with one length scale or one per dimension.
     fn lower_gp(
         &mut self,
         e: &Expr,
@@ -412,8 +430,56 @@ impl<'a> Lowering<'a> {
             return Ok(None);
         }
         let n_x = vals.len() - n_hyper;
-        if n_x > 2 || vals[n_x..].iter().any(|v| matches!(v, Val::Run(_))) {
-            // Per-dimension length scales are not supported yet.
+        if n_x > 2 {
+            return Ok(None);
+        }
+        if let (true, Some(Val::Run(ls))) = (kind < 4, vals.last()) {
+            // Per-dimension length scales: divide each coordinate by its
+            // length scale, then use the kernel with length scale 1.
+            let d = ls.len();
+            let ls_active = args.last().is_some_and(|a| self.activity(a));
+            let mut scaled_vals = Vec::new();
+            for (i, x) in vals[..n_x].iter().enumerate() {
+                let Val::Run(x) = x else { return Ok(None) };
+                if x.dims.len() != 2 || x.dims[1] != d {
+                    return Err(LowerError::new(
+                        e.span,
+                        format!(
+                            "{n}: {d} length scales for points of dimension {}",
+                            x.dims.get(1).copied().unwrap_or(1)
+                        ),
+                    ));
+                }
+                let active = ls_active || self.activity(&args[i]);
+                let (x, ls) = (x.clone(), ls.clone());
+                let v = self.elementwise(x.ty, x.dims.clone(), active, out, move |k| {
+                    rbin(RBinOp::Div, x.real(k.clone()), ls.real(irem(k, d)))
+                })?;
+                scaled_vals.push((v, active));
+            }
+            let points = scaled_vals[0].0.dims();
+            let (n1, n2) = (
+                points[0],
+                scaled_vals.get(1).map_or(points[0], |(v, _)| v.dims()[0]),
+            );
+            let mut inputs = scaled_vals;
+            let sigma_active = args.get(n_x).is_some_and(|a| self.activity(a));
+            inputs.push((vals[n_x].clone(), sigma_active));
+            inputs.push((Val::Real(RExpr::Const(1.0)), false));
+            return self
+                .function_kernel(
+                    "cmod_k_gp",
+                    n,
+                    e.span,
+                    &[kind, d, usize::from(n_x == 2)],
+                    inputs,
+                    MATRIX,
+                    vec![n1, n2],
+                    out,
+                )
+                .map(Some);
+        }
+        if vals[n_x..].iter().any(|v| matches!(v, Val::Run(_))) {
             return Ok(None);
         }
         let points = |v: &Val| -> Option<(usize, usize)> {
@@ -496,6 +562,11 @@ impl<'a> Lowering<'a> {
             ("determinant", [a]) => (Determinant, 0, shape(a).0, 0, vec![]),
             ("log_determinant", [a]) => (LogDeterminant, 0, shape(a).0, 0, vec![]),
             ("eigenvalues_sym", [a]) => (EigenvaluesSym, 0, shape(a).0, 0, vec![shape(a).0]),
+            ("eigenvectors_sym", [a]) => (EigenvectorsSym, 0, shape(a).0, 0, vec![shape(a).0; 2]),
+            ("singular_values", [a]) => {
+                let (r, c) = shape(a);
+                (SingularValues, r, c, 0, vec![r.min(c)])
+            }
             ("mdivide_left_tri_low" | "mdivide_left_spd", [a, b]) => {
                 let f = if n == "mdivide_left_spd" {
                     MdivideLeftSpd
@@ -1235,5 +1306,348 @@ fn scalar_if_empty(v: Val, dims: &[usize]) -> Val {
     match (v, dims.is_empty()) {
         (Val::Run(r), true) => Val::Real(r.real(IExpr::Const(0))),
         (v, _) => v,
+    }
+}
+
+/// `k / c` and `k % c` for a loop index and a positive constant.
+fn idiv(k: &IExpr, c: usize) -> IExpr {
+    IExpr::Bin(
+        IBinOp::Div,
+        Box::new(k.clone()),
+        Box::new(IExpr::Const(c.max(1) as i64)),
+    )
+}
+
+fn irem(k: &IExpr, c: usize) -> IExpr {
+    IExpr::Bin(
+        IBinOp::Mod,
+        Box::new(k.clone()),
+        Box::new(IExpr::Const(c.max(1) as i64)),
+    )
+}
+
+/// `choose(n, k)`: `round(exp(lchoose(n, k)))` for `0 <= k <= n`, else 0.
+fn choose_expr(a: IExpr, b: IExpr) -> IExpr {
+    let l = RExpr::Call(
+        ScalarFn::Lchoose,
+        vec![
+            RExpr::FromInt(Box::new(a.clone())),
+            RExpr::FromInt(Box::new(b.clone())),
+        ],
+    );
+    let v = IExpr::FromReal(Box::new(call1(ScalarFn::Round, call1(ScalarFn::Exp, l))));
+    let inside = IExpr::Bin(
+        IBinOp::And,
+        Box::new(IExpr::CmpI(
+            CmpOp::Ge,
+            Box::new(b.clone()),
+            Box::new(IExpr::Const(0)),
+        )),
+        Box::new(IExpr::CmpI(CmpOp::Le, Box::new(b), Box::new(a))),
+    );
+    IExpr::Select(Box::new(inside), Box::new(v), Box::new(IExpr::Const(0)))
+}
+
+/// (rows, cols) of a vector (a column), row vector (a row) or matrix.
+fn matrix_shape(r: &Run) -> (usize, usize) {
+    match (r.ty.base, r.dims.as_slice()) {
+        (BaseType::Matrix, [a, b]) => (*a, *b),
+        (BaseType::RowVector, [k]) => (1, *k),
+        (_, [k]) => (*k, 1),
+        _ => (1, 1),
+    }
+}
+
+/// Where element `k` of a piece goes in the result.
+type Placement = Box<dyn Fn(&IExpr) -> IExpr>;
+
+impl<'a> Lowering<'a> {
+    /// A new container of `dims` filled from `pieces`: element `k` of each piece
+    /// (in storage order) goes to index `place(k)`; reals become ints by truncation.
+    fn gather(
+        &mut self,
+        ty: UnsizedType,
+        dims: Vec<usize>,
+        active: bool,
+        pieces: Vec<(Run, Placement)>,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        let int = ty.base == BaseType::Int;
+        let slot = self.temp(dims.clone(), int, active && !int);
+        for (src, place) in pieces {
+            let n = src.len();
+            self.for_each_index(n, out, |_, k, body| {
+                let dst = Place {
+                    slot,
+                    index: place(&k),
+                };
+                body.push(match (int, src.is_int()) {
+                    (true, true) => Stmt::SetI(dst, src.int(k)),
+                    (true, false) => Stmt::SetI(dst, IExpr::FromReal(Box::new(src.real(k)))),
+                    (false, _) => Stmt::SetR(dst, src.real(k)),
+                });
+                Ok(())
+            })?;
+        }
+        Ok(Val::Run(Run {
+            slot,
+            offset: IExpr::Const(0),
+            ty,
+            dims,
+        }))
+    }
+
+    /// A size mismatch found while lowering: as in Stan, an error when the call
+    /// runs (it may sit in a branch never taken). The result is a placeholder.
+    fn size_mismatch(
+        &mut self,
+        span: crate::syntax::ast::Span,
+        text: String,
+        ty: UnsizedType,
+        dims: Vec<usize>,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Option<Val>, LowerError> {
+        let msg = self.msg(span, "the sizes do not match");
+        out.push(Stmt::Reject {
+            msg,
+            parts: vec![PrintPart::Text(text)],
+        });
+        let int = ty.base == BaseType::Int;
+        let slot = self.temp(dims.clone(), int, false);
+        Ok(Some(Val::Run(Run {
+            slot,
+            offset: IExpr::Const(0),
+            ty,
+            dims,
+        })))
+    }
+
+    /// Reshaping and joining: to_matrix (every form), to_array_2d, to_int,
+    /// append_array, append_row/append_col with a matrix result; and the
+    /// element-wise forms of choose, log_sum_exp(real, container).
+    #[allow(clippy::too_many_arguments)]
+    fn lower_reshape(
+        &mut self,
+        e: &Expr,
+        n: &str,
+        args: &[Expr],
+        vals: &[Val],
+        result_ty: UnsizedType,
+        active: bool,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Option<Val>, LowerError> {
+        let run = |i: usize| match vals.get(i) {
+            Some(Val::Run(r)) => Some(r.clone()),
+            _ => None,
+        };
+        let identity = || -> Placement { Box::new(|k: &IExpr| k.clone()) };
+        let shifted = |by: usize| -> Placement {
+            Box::new(move |k: &IExpr| add(k.clone(), IExpr::Const(by as i64)))
+        };
+        // Row-major (`m` x `cols`) source element k to its column-major place in an `m`-row matrix.
+        let row_major = |m: usize, cols: usize| -> Placement {
+            Box::new(move |k: &IExpr| add(idiv(k, cols), mul(irem(k, cols), m as i64)))
+        };
+        match (n, vals) {
+            ("to_matrix", [Val::Run(a)]) => {
+                let a = a.clone();
+                if a.ty.array_dims == 0 {
+                    let (r, c) = matrix_shape(&a);
+                    return Ok(Some(Val::Run(Run {
+                        ty: MATRIX,
+                        dims: vec![r, c],
+                        ..a
+                    })));
+                }
+                // array[,] real/int, array[] row_vector: a[i][j] is row i, column j.
+                let (m, c) = match a.dims.as_slice() {
+                    [m, c] => (*m, *c),
+                    _ => return Ok(None),
+                };
+                self.gather(MATRIX, vec![m, c], active, vec![(a, row_major(m, c))], out)
+                    .map(Some)
+            }
+            ("to_matrix", [Val::Run(a), _, _, ..]) => {
+                let a = a.clone();
+                let m = self.const_size(&args[1])?;
+                let c = self.const_size(&args[2])?;
+                if m * c != a.len() {
+                    let text = format!(
+                        "to_matrix: {m} x {c} = {} elements asked of a container of {}",
+                        m * c,
+                        a.len()
+                    );
+                    return self.size_mismatch(e.span, text, MATRIX, vec![m, c], out);
+                }
+                let col_major = match args.get(3) {
+                    Some(flag) => self.const_int(flag)? != 0,
+                    None => true,
+                };
+                if col_major && !a.is_int() {
+                    // The same storage order: a view.
+                    return Ok(Some(Val::Run(Run {
+                        ty: MATRIX,
+                        dims: vec![m, c],
+                        ..a
+                    })));
+                }
+                let place = if col_major {
+                    identity()
+                } else {
+                    row_major(m, c)
+                };
+                self.gather(MATRIX, vec![m, c], active, vec![(a, place)], out)
+                    .map(Some)
+            }
+            ("to_array_2d", [Val::Run(a)]) => {
+                let (r, c) = matrix_shape(a);
+                // Column-major element k is (k % r, k / r), stored at row-major i * c + j.
+                let place: Placement =
+                    Box::new(move |k: &IExpr| add(mul(irem(k, r), c as i64), idiv(k, r)));
+                self.gather(result_ty, vec![r, c], active, vec![(a.clone(), place)], out)
+                    .map(Some)
+            }
+            ("to_int", [Val::Int(i)]) => Ok(Some(Val::Int(i.clone()))),
+            ("to_int", [Val::Run(a)]) if a.is_int() => Ok(Some(Val::Run(a.clone()))),
+            ("to_int", [x]) => {
+                // Truncation toward zero; as in Stan, NaN or a value outside
+                // the range of a 32-bit int is an error.
+                let msg = self.msg(e.span, "to_int: the value is outside the range of int");
+                let x = x.clone();
+                let dims = x.dims();
+                let len: usize = dims.iter().product::<usize>().max(1);
+                let slot = self.temp(dims.clone(), true, false);
+                self.for_each_index(len, out, |_, k, body| {
+                    let v = x.elem_real(&k);
+                    let inside = IExpr::Bin(
+                        IBinOp::And,
+                        Box::new(IExpr::CmpR(
+                            CmpOp::Ge,
+                            Box::new(v.clone()),
+                            Box::new(RExpr::Const(-2147483648.0)),
+                        )),
+                        Box::new(IExpr::CmpR(
+                            CmpOp::Lt,
+                            Box::new(v.clone()),
+                            Box::new(RExpr::Const(2147483648.0)),
+                        )),
+                    );
+                    body.push(Stmt::If {
+                        cond: IExpr::Not(Box::new(inside)),
+                        then: vec![Stmt::Reject {
+                            msg,
+                            parts: vec![
+                                PrintPart::Text("to_int: ".into()),
+                                PrintPart::Real(v.clone()),
+                                PrintPart::Text(" is outside the range of int".into()),
+                            ],
+                        }],
+                        otherwise: vec![],
+                    });
+                    body.push(Stmt::SetI(
+                        Place {
+                            slot,
+                            index: k.clone(),
+                        },
+                        IExpr::FromReal(Box::new(v)),
+                    ));
+                    Ok(())
+                })?;
+                let run = Run {
+                    slot,
+                    offset: IExpr::Const(0),
+                    ty: result_ty,
+                    dims: dims.clone(),
+                };
+                Ok(Some(if dims.is_empty() {
+                    Val::Int(run.int(IExpr::Const(0)))
+                } else {
+                    Val::Run(run)
+                }))
+            }
+            ("append_array", [Val::Run(a), Val::Run(b)]) => {
+                let mut dims = a.dims.clone();
+                dims[0] += b.dims[0];
+                if a.dims.get(1..) != b.dims.get(1..) {
+                    let text = format!(
+                        "append_array: the elements' sizes differ ({:?} and {:?})",
+                        &a.dims[1.min(a.dims.len())..],
+                        &b.dims[1.min(b.dims.len())..]
+                    );
+                    return self.size_mismatch(e.span, text, result_ty, dims, out);
+                }
+                let pieces = vec![(a.clone(), identity()), (b.clone(), shifted(a.len()))];
+                self.gather(result_ty, dims, active, pieces, out).map(Some)
+            }
+            ("append_row" | "append_col", [Val::Run(a), Val::Run(b)])
+                if result_ty.base == BaseType::Matrix =>
+            {
+                let (ra, ca) = matrix_shape(a);
+                let (rb, cb) = matrix_shape(b);
+                if n == "append_col" {
+                    if ra != rb {
+                        let text = format!("append_col: the row counts differ ({ra} and {rb})");
+                        return self.size_mismatch(e.span, text, MATRIX, vec![ra, ca + cb], out);
+                    }
+                    // Column-major storage: the columns of b follow those of a.
+                    let pieces = vec![(a.clone(), identity()), (b.clone(), shifted(a.len()))];
+                    return self
+                        .gather(MATRIX, vec![ra, ca + cb], active, pieces, out)
+                        .map(Some);
+                }
+                if ca != cb {
+                    let text = format!("append_row: the column counts differ ({ca} and {cb})");
+                    return self.size_mismatch(e.span, text, MATRIX, vec![ra + rb, ca], out);
+                }
+                let rows = ra + rb;
+                let into = move |r: usize, skip: usize| -> Placement {
+                    Box::new(move |k: &IExpr| {
+                        add(
+                            add(irem(k, r), IExpr::Const(skip as i64)),
+                            mul(idiv(k, r), rows as i64),
+                        )
+                    })
+                };
+                let pieces = vec![(a.clone(), into(ra, 0)), (b.clone(), into(rb, ra))];
+                self.gather(MATRIX, vec![rows, ca], active, pieces, out)
+                    .map(Some)
+            }
+            ("choose", [x, y]) if run(0).is_some() || run(1).is_some() => {
+                let dims = run(0).or(run(1)).map(|r| r.dims).unwrap_or_default();
+                let len: usize = dims.iter().product();
+                let slot = self.temp(dims.clone(), true, false);
+                let elem = |v: &Val, k: &IExpr| match v {
+                    Val::Run(r) => r.int(k.clone()),
+                    Val::Int(i) => i.clone(),
+                    other => IExpr::FromReal(Box::new(other.elem_real(k))),
+                };
+                let (x, y) = (x.clone(), y.clone());
+                self.for_each_index(len, out, |_, k, body| {
+                    body.push(Stmt::SetI(
+                        Place {
+                            slot,
+                            index: k.clone(),
+                        },
+                        choose_expr(elem(&x, &k), elem(&y, &k)),
+                    ));
+                    Ok(())
+                })?;
+                Ok(Some(Val::Run(Run {
+                    slot,
+                    offset: IExpr::Const(0),
+                    ty: result_ty,
+                    dims,
+                })))
+            }
+            ("log_sum_exp", [x, y]) if run(0).is_some() || run(1).is_some() => {
+                let dims = run(0).or(run(1)).map(|r| r.dims).unwrap_or_default();
+                let (x, y) = (x.clone(), y.clone());
+                self.elementwise(result_ty, dims, active, out, move |k| {
+                    RExpr::Call(ScalarFn::LogSumExp2, vec![x.elem_real(k), y.elem_real(k)])
+                })
+                .map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 }
