@@ -6,6 +6,7 @@
 //! `log_density` and `generate`.
 
 mod builtins;
+mod constructors;
 mod densities;
 mod error;
 mod expr;
