@@ -206,17 +206,6 @@ impl<'a> Lowering<'a> {
                         Some(e) => Some(self.lower_expr(e, out)?),
                         None => None,
                     };
-                    let bound_elem = |b: &Val, k: &IExpr| match b {
-                        Val::Run(r) => {
-                            let len = r.len().max(1) as i64;
-                            r.real(IExpr::Bin(
-                                IBinOp::Mod,
-                                Box::new(k.clone()),
-                                Box::new(IExpr::Const(len)),
-                            ))
-                        }
-                        other => other.as_real().unwrap_or(RExpr::Const(f64::NAN)),
-                    };
                     let k_slot = self.int_temp();
                     let k = IExpr::Load(Box::new(Place::at(k_slot, 0)));
                     let x = u(&k);
@@ -225,11 +214,11 @@ impl<'a> Lowering<'a> {
                     let value = if affine {
                         let off = lo
                             .as_ref()
-                            .map(|b| bound_elem(b, &k))
+                            .map(|b| bound_element(b, &k))
                             .unwrap_or(RExpr::Const(0.0));
                         let mult = hi
                             .as_ref()
-                            .map(|b| bound_elem(b, &k))
+                            .map(|b| bound_element(b, &k))
                             .unwrap_or(RExpr::Const(1.0));
                         if hi.is_some() {
                             jac_body.push(Stmt::AddTarget(call1(ScalarFn::Log, mult.clone())));
@@ -243,19 +232,20 @@ impl<'a> Lowering<'a> {
                                 rbin(
                                     RBinOp::Add,
                                     call1(ScalarFn::Exp, x.clone()),
-                                    bound_elem(l, &k),
+                                    bound_element(l, &k),
                                 )
                             }
                             (None, Some(h)) => {
                                 jac_body.push(Stmt::AddTarget(x.clone()));
                                 rbin(
                                     RBinOp::Sub,
-                                    bound_elem(h, &k),
+                                    bound_element(h, &k),
                                     call1(ScalarFn::Exp, x.clone()),
                                 )
                             }
                             (Some(l), Some(h)) => {
-                                let diff = rbin(RBinOp::Sub, bound_elem(h, &k), bound_elem(l, &k));
+                                let diff =
+                                    rbin(RBinOp::Sub, bound_element(h, &k), bound_element(l, &k));
                                 let neg_abs = RExpr::Neg(Box::new(call1(ScalarFn::Abs, x.clone())));
                                 let log_jac = rbin(
                                     RBinOp::Add,
@@ -274,7 +264,7 @@ impl<'a> Lowering<'a> {
                                 rbin(
                                     RBinOp::Add,
                                     rbin(RBinOp::Mul, diff, call1(ScalarFn::InvLogit, x.clone())),
-                                    bound_elem(l, &k),
+                                    bound_element(l, &k),
                                 )
                             }
                         }
@@ -311,5 +301,21 @@ impl<'a> Lowering<'a> {
             });
         }
         Ok(())
+    }
+}
+
+/// Element `k` of a bound: a container bound is elementwise (repeating for
+/// each vector of an array of vectors), a scalar one applies to every element.
+pub(crate) fn bound_element(bound: &Val, k: &IExpr) -> RExpr {
+    match bound {
+        Val::Run(run) => {
+            let len = run.len().max(1) as i64;
+            run.real(IExpr::Bin(
+                IBinOp::Mod,
+                Box::new(k.clone()),
+                Box::new(IExpr::Const(len)),
+            ))
+        }
+        other => other.as_real().unwrap_or(RExpr::Const(f64::NAN)),
     }
 }

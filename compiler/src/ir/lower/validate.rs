@@ -6,7 +6,7 @@
 //! within 1e-8). Matrix constraints (correlation, covariance, Cholesky
 //! factors, stochastic matrices) are not checked yet.
 
-use super::expr::Val;
+use super::transforms::bound_element;
 use super::{LowerError, Lowering};
 use crate::ir::*;
 use crate::syntax::ast::{BlockKind, Bounds, DeclType, Ident, StmtKind, TypeKind};
@@ -205,22 +205,6 @@ impl Lowering<'_> {
             });
         }
         Ok(())
-    }
-}
-
-/// Element `k` of a bound: a container bound is elementwise, a scalar one
-/// applies to every element.
-fn bound_element(bound: &Val, k: &IExpr) -> RExpr {
-    match bound {
-        Val::Run(run) => {
-            let len = run.len().max(1) as i64;
-            run.real(IExpr::Bin(
-                IBinOp::Mod,
-                Box::new(k.clone()),
-                Box::new(IExpr::Const(len)),
-            ))
-        }
-        other => other.as_real().unwrap_or(RExpr::Const(f64::NAN)),
     }
 }
 
