@@ -43,7 +43,7 @@ impl Model for CountingModel {
     }
     fn log_density_gradient(&mut self, theta: &[f64], grad: &mut [f64]) -> Result<f64, Rejection> {
         self.evaluations += 1;
-        if self.evaluations % KEEP_EVERY == 0 {
+        if self.evaluations.is_multiple_of(KEEP_EVERY) {
             self.kept.lock().unwrap().1.push(theta.to_vec());
         }
         self.evaluator
