@@ -27,20 +27,20 @@ use stdlib::linalg;
 use stdlib::transforms as tr;
 
 /// The arguments of one call, decoded.
-struct Args<'a>(&'a [KArgRepr]);
+pub(super) struct Args<'a>(pub(super) &'a [KArgRepr]);
 
 impl<'a> Args<'a> {
-    fn int(&self, i: usize) -> i64 {
+    pub(super) fn int(&self, i: usize) -> i64 {
         self.0.get(i).map_or(0, |a| a.a as i64)
     }
-    fn usize(&self, i: usize) -> usize {
+    pub(super) fn usize(&self, i: usize) -> usize {
         self.int(i).max(0) as usize
     }
     /// A run of reals (empty when null).
     ///
     /// # Safety
     /// The argument must be a (pointer, length) pair into a live arena.
-    unsafe fn reals(&self, i: usize) -> &'a [f64] {
+    pub(super) unsafe fn reals(&self, i: usize) -> &'a [f64] {
         match self.0.get(i) {
             Some(a) if a.a != 0 && a.len != 0 => {
                 std::slice::from_raw_parts(a.a as *const f64, a.len as usize)
@@ -53,7 +53,7 @@ impl<'a> Args<'a> {
     /// # Safety
     /// As [`Args::reals`]; the run must not overlap another run borrowed at the same time.
     #[allow(clippy::mut_from_ref)]
-    unsafe fn reals_mut(&self, i: usize) -> &'a mut [f64] {
+    pub(super) unsafe fn reals_mut(&self, i: usize) -> &'a mut [f64] {
         match self.0.get(i) {
             Some(a) if a.a != 0 && a.len != 0 => {
                 std::slice::from_raw_parts_mut(a.a as *mut f64, a.len as usize)
@@ -64,7 +64,7 @@ impl<'a> Args<'a> {
 }
 
 /// Runs a kernel body and turns its error into a status.
-unsafe fn run(
+pub(super) unsafe fn run(
     ctx: *mut Ctx,
     args: *const KArgRepr,
     n: i64,

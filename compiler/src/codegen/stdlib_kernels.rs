@@ -8,6 +8,7 @@
 //!   run (reals or ints), the output run sized by the lowering;
 //! - array kernels (`cmod_k_*`): `[mode, ints..., out, out_adj, (in, in_adj)...]`.
 
+use super::array_kernels::run;
 use super::kernels::{parts, run_density, square_side, take, Ctx, KArgRepr};
 use stdlib::distributions::{self as dist, Cutpoints, DomainError, RealArg};
 use stdlib::linalg;
@@ -482,55 +483,7 @@ mv_rngs! {
 
 // ---------------------------------------------------------------- array kernels
 
-/// The arguments of one array-kernel call, decoded.
-struct Args<'a>(&'a [KArgRepr]);
-
-impl<'a> Args<'a> {
-    fn int(&self, i: usize) -> i64 {
-        self.0.get(i).map_or(0, |a| a.a as i64)
-    }
-    fn usize(&self, i: usize) -> usize {
-        self.int(i).max(0) as usize
-    }
-    /// # Safety
-    /// The argument must be a (pointer, length) pair into a live arena.
-    unsafe fn reals(&self, i: usize) -> &'a [f64] {
-        match self.0.get(i) {
-            Some(a) if a.a != 0 && a.len != 0 => {
-                std::slice::from_raw_parts(a.a as *const f64, a.len as usize)
-            }
-            _ => &[],
-        }
-    }
-    /// # Safety
-    /// As [`Args::reals`]; the run must not overlap another run borrowed at the same time.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn reals_mut(&self, i: usize) -> &'a mut [f64] {
-        match self.0.get(i) {
-            Some(a) if a.a != 0 && a.len != 0 => {
-                std::slice::from_raw_parts_mut(a.a as *mut f64, a.len as usize)
-            }
-            _ => &mut [],
-        }
-    }
-}
-
-unsafe fn run(
-    ctx: *mut Ctx,
-    args: *const KArgRepr,
-    n: i64,
-    body: impl FnOnce(&Args, bool) -> Result<(), DomainError>,
-) -> i32 {
-    let a = Args(std::slice::from_raw_parts(args, n.max(0) as usize));
-    let reverse = a.int(0) == 1;
-    match body(&a, reverse) {
-        Ok(()) => 0,
-        Err(e) => {
-            (*(*ctx).host).detail = e.message;
-            1
-        }
-    }
-}
+// `Args` and `run` are the array kernels' own (`array_kernels.rs`).
 
 /// The element-wise functions of `cmod_k_map`, by id. Each takes up to three
 /// reals (ints arrive promoted) and gives its value and partials.

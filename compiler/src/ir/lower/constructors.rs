@@ -476,7 +476,7 @@ pub(super) fn irem(k: &IExpr, c: usize) -> IExpr {
 }
 
 /// `choose(n, k)`: `round(exp(lchoose(n, k)))` for `0 <= k <= n`, else 0.
-fn choose_expr(a: IExpr, b: IExpr) -> IExpr {
+pub(super) fn choose_expr(a: IExpr, b: IExpr) -> IExpr {
     let l = RExpr::Call(
         ScalarFn::Lchoose,
         vec![

@@ -1,6 +1,6 @@
 //! Lowering the rest of the standard library: operator functions, element-wise special functions, sorting and ranks, vector log_mix, GP covariances, matrix functions, vector-valued RNGs (constructors, slices and reshapes are in `constructors.rs`), and the density variants of `codegen::stdlib_kernels`.
 
-use super::constructors::{irem, scalar_if_empty};
+use super::constructors::{choose_expr, irem, scalar_if_empty};
 use super::expr::{add, call1, rbin, Run, Val};
 use super::{LowerError, Lowering};
 use crate::codegen::stdlib_kernels::{self as sk, MapFn, MatrixFn};
@@ -177,30 +177,7 @@ impl<'a> Lowering<'a> {
                 return Ok(Some(Val::Int(test)));
             }
             ("choose", [Val::Int(a), Val::Int(b)]) => {
-                // choose(n, k) = round(exp(lchoose(n, k))) for 0 <= k <= n, else 0.
-                let (a, b) = (a.clone(), b.clone());
-                let l = RExpr::Call(
-                    ScalarFn::Lchoose,
-                    vec![
-                        RExpr::FromInt(Box::new(a.clone())),
-                        RExpr::FromInt(Box::new(b.clone())),
-                    ],
-                );
-                let v = IExpr::FromReal(Box::new(call1(ScalarFn::Round, call1(ScalarFn::Exp, l))));
-                let inside = IExpr::Bin(
-                    IBinOp::And,
-                    Box::new(IExpr::CmpI(
-                        CmpOp::Ge,
-                        Box::new(b.clone()),
-                        Box::new(IExpr::Const(0)),
-                    )),
-                    Box::new(IExpr::CmpI(CmpOp::Le, Box::new(b), Box::new(a))),
-                );
-                return Ok(Some(Val::Int(IExpr::Select(
-                    Box::new(inside),
-                    Box::new(v),
-                    Box::new(IExpr::Const(0)),
-                ))));
+                return Ok(Some(Val::Int(choose_expr(a.clone(), b.clone()))));
             }
             ("squared_distance", [a, b]) if a.dims().is_empty() && b.dims().is_empty() => {
                 let d = rbin(
