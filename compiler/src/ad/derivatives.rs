@@ -39,6 +39,7 @@ pub(crate) fn partials(f: ScalarFn, args: &[RExpr]) -> Vec<RExpr> {
         Exp => vec![f1(Exp, a)],
         Log => vec![div(c(1.0), a.clone())],
         Sqrt => vec![div(c(0.5), f1(Sqrt, a))],
+        Square => vec![mul(c(2.0), a.clone())],
         Abs => vec![f1(Sign, a)],
         Floor | Ceil | Round | Trunc | Sign => vec![c(0.0)],
         Log1p => vec![div(c(1.0), add(c(1.0), a.clone()))],
@@ -125,11 +126,13 @@ pub(crate) fn partials(f: ScalarFn, args: &[RExpr]) -> Vec<RExpr> {
             let r = add(sq(&x), sq(&y));
             vec![div(x, r.clone()), neg(div(y, r))]
         }
+        // exp(a - log_sum_exp(a, b)) = inv_logit(a - b): one exp, and no
+        // second log_sum_exp in the reverse sweep.
         LogSumExp2 => {
-            let l = call(LogSumExp2, args.to_vec());
+            let b = &args[1];
             vec![
-                f1(Exp, &sub(a.clone(), l.clone())),
-                f1(Exp, &sub(args[1].clone(), l)),
+                f1(InvLogit, &sub(a.clone(), b.clone())),
+                f1(InvLogit, &sub(b.clone(), a.clone())),
             ]
         }
         LogDiffExp => {

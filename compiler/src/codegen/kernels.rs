@@ -167,6 +167,7 @@ scalar1! {
     cmod_inv_cloglog => m::inv_cloglog;
     cmod_sign => |x| if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { 0.0 };
     cmod_sqrt => f64::sqrt;
+    cmod_square => |x| x * x;
     cmod_fabs => f64::abs;
     cmod_floor => f64::floor;
     cmod_ceil => f64::ceil;
@@ -234,6 +235,7 @@ pub fn scalar_symbol(f: ScalarFn) -> &'static str {
         Exp2 => "cmod_exp2",
         InvCloglog => "cmod_inv_cloglog",
         Sign => "cmod_sign",
+        Square => "cmod_square",
         Pow => "cmod_pow",
         Fmin => "cmod_fmin",
         Fmax => "cmod_fmax",
@@ -796,6 +798,7 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("cmod_inv_cloglog", cmod_inv_cloglog as *const u8),
         ("cmod_sign", cmod_sign as *const u8),
         ("cmod_sqrt", cmod_sqrt as *const u8),
+        ("cmod_square", cmod_square as *const u8),
         ("cmod_fabs", cmod_fabs as *const u8),
         ("cmod_floor", cmod_floor as *const u8),
         ("cmod_ceil", cmod_ceil as *const u8),

@@ -330,6 +330,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     .collect::<Result<_, _>>()?;
                 match f {
                     ScalarFn::Sqrt => self.b.ins().sqrt(vals[0]),
+                    ScalarFn::Square => self.b.ins().fmul(vals[0], vals[0]),
                     ScalarFn::Abs => self.b.ins().fabs(vals[0]),
                     ScalarFn::Floor => self.b.ins().floor(vals[0]),
                     ScalarFn::Ceil => self.b.ins().ceil(vals[0]),

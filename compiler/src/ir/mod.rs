@@ -222,6 +222,8 @@ pub enum ScalarFn {
     InvCloglog,
     /// Sign of the argument (-1, 0 or 1), used by derivative rules.
     Sign,
+    /// `x * x`: `square(x)` and `pow(x, 2)`, one multiplication instead of a call to libm.
+    Square,
     // Two arguments.
     Pow,
     Fmin,

@@ -1,6 +1,6 @@
 //! Lowering calls to built-ins: scalar math as IR expressions, matrix functions as kernels, constructors as loops (reductions, densities and user functions have modules of their own).
 
-use super::expr::{add, call1, rbin, Run, Val};
+use super::expr::{add, call1, rbin, scalar_call2, Run, Val};
 use super::{LowerError, Lowering};
 use crate::check::CallTarget;
 use crate::ir::*;
@@ -59,14 +59,10 @@ fn unary_fn(name: &str) -> Option<ScalarFn> {
 /// Elementwise functions of one real written in terms of others.
 fn composite_unary(name: &str, x: RExpr) -> Option<RExpr> {
     Some(match name {
-        "square" => rbin(RBinOp::Mul, x.clone(), x),
+        "square" => call1(ScalarFn::Square, x),
         "inv" => rbin(RBinOp::Div, RExpr::Const(1.0), x),
         "inv_sqrt" => rbin(RBinOp::Div, RExpr::Const(1.0), call1(ScalarFn::Sqrt, x)),
-        "inv_square" => rbin(
-            RBinOp::Div,
-            RExpr::Const(1.0),
-            rbin(RBinOp::Mul, x.clone(), x),
-        ),
+        "inv_square" => rbin(RBinOp::Div, RExpr::Const(1.0), call1(ScalarFn::Square, x)),
         "log1m" => call1(ScalarFn::Log1p, RExpr::Neg(Box::new(x))),
         "Phi_approx" => {
             let cube = rbin(
@@ -220,7 +216,7 @@ impl<'a> Lowering<'a> {
             if let Some(f) = binary_fn(fname) {
                 let a = vals[0].as_real().unwrap_or(RExpr::Const(f64::NAN));
                 let b = vals[1].as_real().unwrap_or(RExpr::Const(f64::NAN));
-                return Ok(Val::Real(RExpr::Call(f, vec![a, b])));
+                return Ok(Val::Real(scalar_call2(f, a, b)));
             }
         }
         if vals.len() == 2 {
@@ -232,7 +228,7 @@ impl<'a> Lowering<'a> {
                 };
                 let (a, b) = (vals[0].clone(), vals[1].clone());
                 return self.elementwise(result_ty, dims, active, out, move |k| {
-                    RExpr::Call(f, vec![a.elem_real(k), b.elem_real(k)])
+                    scalar_call2(f, a.elem_real(k), b.elem_real(k))
                 });
             }
         }
@@ -248,6 +244,10 @@ impl<'a> Lowering<'a> {
                 call1(ScalarFn::Log1p, RExpr::Neg(Box::new(theta))),
                 vals[2].as_real().unwrap_or(RExpr::Const(f64::NAN)),
             );
+            // Both terms in temporaries: the reverse sweep then reads them
+            // instead of evaluating the logarithms again.
+            let a = self.once(a, active, out);
+            let b = self.once(b, active, out);
             return Ok(Val::Real(RExpr::Call(ScalarFn::LogSumExp2, vec![a, b])));
         }
         if crate::codegen::kernels::cumulative_kernel(n).is_some()

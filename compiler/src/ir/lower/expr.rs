@@ -97,6 +97,21 @@ pub(crate) fn call1(f: ScalarFn, a: RExpr) -> RExpr {
     RExpr::Call(f, vec![a])
 }
 
+/// A call of a two-argument scalar function; `pow(x, 2)` becomes `x * x`
+/// (the most common power in models, and a libm call in each sweep otherwise).
+pub(crate) fn scalar_call2(f: ScalarFn, a: RExpr, b: RExpr) -> RExpr {
+    let is_two = match &b {
+        RExpr::Const(v) => *v == 2.0,
+        RExpr::FromInt(i) => matches!(**i, IExpr::Const(2)),
+        _ => false,
+    };
+    if f == ScalarFn::Pow && is_two {
+        call1(ScalarFn::Square, a)
+    } else {
+        RExpr::Call(f, vec![a, b])
+    }
+}
+
 /// How one position of an index list selects elements.
 enum Sel {
     /// One 0-based index: the dimension disappears.
@@ -508,7 +523,7 @@ impl<'a> Lowering<'a> {
                 BinOp::Sub => Ok(Val::Real(rbin(RBinOp::Sub, x, y))),
                 BinOp::Mul | BinOp::EltMul => Ok(Val::Real(rbin(RBinOp::Mul, x, y))),
                 BinOp::Div | BinOp::EltDiv => Ok(Val::Real(rbin(RBinOp::Div, x, y))),
-                BinOp::Pow | BinOp::EltPow => Ok(Val::Real(RExpr::Call(ScalarFn::Pow, vec![x, y]))),
+                BinOp::Pow | BinOp::EltPow => Ok(Val::Real(scalar_call2(ScalarFn::Pow, x, y))),
                 BinOp::Eq => cmp(CmpOp::Eq),
                 BinOp::Neq => cmp(CmpOp::Ne),
                 BinOp::Lt => cmp(CmpOp::Lt),
@@ -542,7 +557,7 @@ impl<'a> Lowering<'a> {
         }
         if op == BinOp::EltPow {
             return self.elementwise(result_ty, dims, active, out, |k| {
-                RExpr::Call(ScalarFn::Pow, vec![a.elem_real(k), b.elem_real(k)])
+                scalar_call2(ScalarFn::Pow, a.elem_real(k), b.elem_real(k))
             });
         }
         if op == BinOp::Mul {
