@@ -357,10 +357,10 @@ pub fn lognormal_lpdf<'a>(
         |c, [], [y, mu, s], d| {
             let ly = y.ln();
             let z = (ly - mu) / s;
-            let mut lp = -0.5 * z * z;
-            if c.inc(&[]) {
-                lp -= LOG_SQRT_TWO_PI;
-            }
+            // Kept even when `~` drops constants, as Stan's lognormal_lpdf
+            // does (it adds this term outside `include_summand`): lp__ then
+            // equals Stan's. `density` returns 0 before this when nothing is a parameter.
+            let mut lp = -0.5 * z * z - LOG_SQRT_TWO_PI;
             if c.inc(&[2]) {
                 lp -= c.once(0, &[2], || s.ln());
             }

@@ -244,7 +244,10 @@ impl<'a> Lowering<'a> {
                     Family::Cauchy => RExpr::Neg(Box::new(call(ScalarFn::Log1p, zz))),
                     _ => mul(c(-0.5), zz),
                 });
-                if !propto {
+                // Stan keeps lognormal's -log(sqrt(2 pi)) under `~` (its
+                // lognormal_lpdf adds it outside `include_summand`), so lp__
+                // keeps it too, to stay equal to Stan's.
+                if !propto || family == Family::Lognormal {
                     constant_part -= if family == Family::Cauchy {
                         LOG_PI
                     } else {
@@ -392,7 +395,7 @@ impl<'a> Lowering<'a> {
 
     /// An expression that is cheap to repeat: a constant or a load as it is,
     /// anything else stored in a temporary first.
-    fn once(&mut self, e: RExpr, active: bool, out: &mut Vec<Stmt>) -> RExpr {
+    pub(crate) fn once(&mut self, e: RExpr, active: bool, out: &mut Vec<Stmt>) -> RExpr {
         match e {
             RExpr::Const(_) | RExpr::Load(_) => e,
             other => {
