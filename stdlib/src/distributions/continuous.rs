@@ -34,6 +34,11 @@ pub fn normal_lpdf<'a>(
     check_not_nan(F, "Random variable", y.values)?;
     check_finite(F, "Location parameter", mu.values)?;
     check_positive_finite(F, "Scale parameter", sigma.values)?;
+    if sigma.values.len() == 1 {
+        return super::normal_scalar_scale::normal_lpdf_scalar_scale(
+            &mut y, &mut mu, &mut sigma, propto,
+        );
+    }
     density(
         F,
         [],

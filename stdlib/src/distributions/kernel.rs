@@ -38,14 +38,23 @@ fn fail(function: &str, what: &str, v: impl std::fmt::Display, must: &str) -> Do
     DomainError::new(function, format!("{what} is {v}, but must be {must}!"))
 }
 
+/// The first element for which `ok` is false. The common case (every
+/// element fine) is one pass without an early exit, which vectorizes.
+fn first_failing(xs: &[f64], ok: impl Fn(f64) -> bool) -> Option<f64> {
+    if xs.iter().fold(true, |all, &x| all & ok(x)) {
+        return None;
+    }
+    xs.iter().copied().find(|&x| !ok(x))
+}
+
 pub(crate) fn check_not_nan(function: &str, what: &str, xs: &[f64]) -> Result<(), DomainError> {
-    match xs.iter().find(|x| x.is_nan()) {
+    match first_failing(xs, |x| !x.is_nan()) {
         Some(x) => Err(fail(function, what, x, "not nan")),
         None => Ok(()),
     }
 }
 pub(crate) fn check_finite(function: &str, what: &str, xs: &[f64]) -> Result<(), DomainError> {
-    match xs.iter().find(|x| !x.is_finite()) {
+    match first_failing(xs, |x| x.is_finite()) {
         Some(x) => Err(fail(function, what, x, "finite")),
         None => Ok(()),
     }
@@ -55,19 +64,19 @@ pub(crate) fn check_positive_finite(
     what: &str,
     xs: &[f64],
 ) -> Result<(), DomainError> {
-    match xs.iter().find(|x| !(x.is_finite() && **x > 0.0)) {
+    match first_failing(xs, |x| x.is_finite() && x > 0.0) {
         Some(x) => Err(fail(function, what, x, "positive finite")),
         None => Ok(()),
     }
 }
 pub(crate) fn check_positive(function: &str, what: &str, xs: &[f64]) -> Result<(), DomainError> {
-    match xs.iter().find(|x| !(**x > 0.0)) {
+    match first_failing(xs, |x| x > 0.0) {
         Some(x) => Err(fail(function, what, x, "positive")),
         None => Ok(()),
     }
 }
 pub(crate) fn check_nonnegative(function: &str, what: &str, xs: &[f64]) -> Result<(), DomainError> {
-    match xs.iter().find(|x| !(**x >= 0.0)) {
+    match first_failing(xs, |x| x >= 0.0) {
         Some(x) => Err(fail(function, what, x, "nonnegative")),
         None => Ok(()),
     }
@@ -79,7 +88,7 @@ pub(crate) fn check_bounded(
     lo: f64,
     hi: f64,
 ) -> Result<(), DomainError> {
-    match xs.iter().find(|x| !(**x >= lo && **x <= hi)) {
+    match first_failing(xs, |x| x >= lo && x <= hi) {
         Some(x) => Err(fail(
             function,
             what,

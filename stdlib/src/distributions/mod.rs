@@ -45,6 +45,7 @@ pub mod discrete;
 pub mod discrete_more;
 pub mod glm;
 mod kernel;
+mod normal_scalar_scale;
 pub mod rng;
 
 pub use crate::error::DomainError;

@@ -1,0 +1,101 @@
+//! normal_lpdf's fast path for one scale against the generic element loop (the same scale repeated as a vector): values and every partial, for each shape and activity of the arguments.
+
+use stdlib::distributions::continuous::normal_lpdf;
+use stdlib::distributions::RealArg;
+
+/// One argument: its values and, when it is a parameter, a partials buffer.
+struct Arg {
+    values: Vec<f64>,
+    partials: Option<Vec<f64>>,
+}
+
+impl Arg {
+    fn new(values: Vec<f64>, active: bool) -> Self {
+        let partials = active.then(|| vec![0.0; values.len()]);
+        Arg { values, partials }
+    }
+    fn real_arg(&mut self) -> RealArg<'_> {
+        match &mut self.partials {
+            Some(p) => RealArg::param(&self.values, p),
+            None => RealArg::data(&self.values),
+        }
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn one_scale_equals_the_scale_repeated() {
+    let n = 7;
+    let ys: Vec<f64> = (0..n).map(|i| 0.3 * i as f64 - 1.1).collect();
+    let mus: Vec<f64> = (0..n).map(|i| 0.5 - 0.2 * i as f64).collect();
+    let sigma = 1.7;
+    let mut checked = 0;
+    for y_vector in [false, true] {
+        for mu_vector in [false, true] {
+            for active in 0..8u32 {
+                for propto in [false, true] {
+                    let y_vals = if y_vector { ys.clone() } else { vec![ys[2]] };
+                    let mu_vals = if mu_vector { mus.clone() } else { vec![mus[3]] };
+                    let (ya, ma, sa) = (active & 1 != 0, active & 2 != 0, active & 4 != 0);
+                    // The fast path: sigma is one number.
+                    let (mut y1, mut m1, mut s1) = (
+                        Arg::new(y_vals.clone(), ya),
+                        Arg::new(mu_vals.clone(), ma),
+                        Arg::new(vec![sigma], sa),
+                    );
+                    let fast = normal_lpdf(y1.real_arg(), m1.real_arg(), s1.real_arg(), propto)
+                        .unwrap();
+                    // The generic loop: the same sigma repeated as a vector.
+                    let len = if y_vector || mu_vector { n } else { 2 };
+                    let (y_vals, mu_vals) = if len == 2 {
+                        (vec![y_vals[0]; 2], vec![mu_vals[0]; 2])
+                    } else {
+                        (y_vals, mu_vals)
+                    };
+                    let (mut y2, mut m2, mut s2) = (
+                        Arg::new(y_vals, ya),
+                        Arg::new(mu_vals, ma),
+                        Arg::new(vec![sigma; len], sa),
+                    );
+                    let slow = normal_lpdf(y2.real_arg(), m2.real_arg(), s2.real_arg(), propto)
+                        .unwrap();
+                    // With two equal scalar elements the generic value counts the element twice.
+                    let scale = if len == 2 { 0.5 } else { 1.0 };
+                    let case = format!("y vector {y_vector}, mu vector {mu_vector}, active {active:03b}, propto {propto}");
+                    assert!(close(fast, scale * slow), "{case}: {fast} vs {}", scale * slow);
+                    let sum = |v: &[f64]| v.iter().sum::<f64>();
+                    for (name, a, b) in [("y", &y1, &y2), ("mu", &m1, &m2), ("sigma", &s1, &s2)] {
+                        match (&a.partials, &b.partials) {
+                            (Some(pa), Some(pb)) if pa.len() == pb.len() => {
+                                for (x, y) in pa.iter().zip(pb) {
+                                    assert!(close(*x, scale * y), "{case}: d{name} {x} vs {}", scale * y);
+                                }
+                            }
+                            (Some(pa), Some(pb)) => {
+                                assert!(close(sum(pa), scale * sum(pb)), "{case}: d{name} {pa:?} vs {pb:?}");
+                            }
+                            (None, None) => {}
+                            _ => unreachable!(),
+                        }
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 64);
+}
+
+#[test]
+fn propto_with_data_only_is_zero_and_sizes_must_match() {
+    let y = [1.0, 2.0];
+    let mu = [0.0, 0.5, 1.0];
+    let value = normal_lpdf(RealArg::data(&y), RealArg::data(&[0.0]), RealArg::data(&[2.0]), true);
+    assert_eq!(value.unwrap(), 0.0);
+    let err = normal_lpdf(RealArg::data(&y), RealArg::data(&mu), RealArg::data(&[2.0]), false)
+        .unwrap_err();
+    assert!(err.to_string().contains("must match in size"), "{err}");
+}
