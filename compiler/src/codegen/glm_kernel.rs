@@ -38,11 +38,64 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     acc.iter().sum::<f64>() + tail
 }
 
-fn at(v: &[f64], i: usize) -> f64 {
-    if v.len() == 1 {
-        v[0]
-    } else {
-        v[i]
+/// `eta += x * b` for a column-major `x` with `eta.len()` rows, four
+/// columns at a time (one pass over `eta` per four columns instead of one
+/// per column).
+fn add_columns(eta: &mut [f64], x: &[f64], b: &[f64]) {
+    let n = eta.len();
+    let groups = x.chunks_exact(4 * n);
+    let rest = groups.remainder();
+    for (cols, b) in groups.zip(b.chunks_exact(4)) {
+        let (c0, cols) = cols.split_at(n);
+        let (c1, cols) = cols.split_at(n);
+        let (c2, c3) = cols.split_at(n);
+        let (b0, b1, b2, b3) = (b[0], b[1], b[2], b[3]);
+        let (c0, c1, c2, c3) = (&c0[..n], &c1[..n], &c2[..n], &c3[..n]);
+        for i in 0..n {
+            eta[i] += (c0[i] * b0 + c1[i] * b1) + (c2[i] * b2 + c3[i] * b3);
+        }
+    }
+    let done = (x.len() / n - rest.len() / n).min(b.len());
+    for (column, b) in rest.chunks_exact(n).zip(&b[done..]) {
+        for (e, xi) in eta.iter_mut().zip(column) {
+            *e += xi * b;
+        }
+    }
+}
+
+/// `p[j] += dot(column j of x, g)` for a column-major `x` with `g.len()`
+/// rows, four columns at a time with four running sums each (one pass
+/// over `g` per four columns; the sums need not wait for each other).
+fn add_column_dots(p: &mut [f64], x: &[f64], g: &[f64]) {
+    let n = g.len();
+    let groups = x.chunks_exact(4 * n);
+    let rest = groups.remainder();
+    let mut j = 0;
+    for cols in groups {
+        let (c0, cols) = cols.split_at(n);
+        let (c1, cols) = cols.split_at(n);
+        let (c2, c3) = cols.split_at(n);
+        let mut acc = [[0.0f64; 4]; 4];
+        let quads = n / 4 * 4;
+        for i in (0..quads).step_by(4) {
+            let gq = &g[i..i + 4];
+            for (a, c) in acc.iter_mut().zip([c0, c1, c2, c3]) {
+                let cq = &c[i..i + 4];
+                for l in 0..4 {
+                    a[l] += cq[l] * gq[l];
+                }
+            }
+        }
+        for (k, c) in [c0, c1, c2, c3].into_iter().enumerate() {
+            let tail: f64 = c[quads..].iter().zip(&g[quads..]).map(|(x, y)| x * y).sum();
+            if let Some(pj) = p.get_mut(j + k) {
+                *pj += (acc[k][0] + acc[k][1]) + (acc[k][2] + acc[k][3]) + tail;
+            }
+        }
+        j += 4;
+    }
+    for (column, pj) in rest.chunks_exact(n).zip(p.iter_mut().skip(j)) {
+        *pj += dot(column, g);
     }
 }
 
@@ -84,18 +137,15 @@ pub(super) fn normal_id_glm(
         } else {
             eta.extend_from_slice(alpha.values);
         }
-        for (column, b) in x.values.chunks_exact(n).zip(beta.values) {
-            for (e, xi) in eta.iter_mut().zip(column) {
-                *e += xi * b;
-            }
-        }
+        add_columns(eta, x.values, beta.values);
         let keep_log_sigma = !propto || sigma.partials.is_some();
         let mut sum_sq = 0.0;
         let mut sum_log_sigma = 0.0;
         if sigma.values.len() == 1 {
+            let inv_s = 1.0 / sigma.values[0];
             let s = sigma.values[0];
             for (e, yi) in eta.iter_mut().zip(y.values) {
-                let z = (yi - *e) / s;
+                let z = (yi - *e) * inv_s;
                 sum_sq += z * z;
                 // Keep z for the partials.
                 *e = z;
@@ -125,14 +175,25 @@ pub(super) fn normal_id_glm(
         }
         // eta holds z; d lp / d eta_i = z_i / sigma_i.
         let (mut y, mut x, mut alpha, mut beta, mut sigma) = (y, x, alpha, beta, sigma);
-        if let Some(p) = sigma.partials.as_deref_mut() {
-            for (i, z) in eta.iter().enumerate() {
-                let s = at(sigma.values, i);
-                p[if p.len() == 1 { 0 } else { i }] += (z * z - 1.0) / s;
+        if let [s] = sigma.values {
+            // One scale: its partial from the sum of squares, g = z / sigma.
+            let inv_s = 1.0 / s;
+            if let Some(p) = sigma.partials.as_deref_mut() {
+                p[0] += inv_s * (sum_sq - n as f64);
             }
-        }
-        for (i, z) in eta.iter_mut().enumerate() {
-            *z /= at(sigma.values, i);
+            for z in eta.iter_mut() {
+                *z *= inv_s;
+            }
+        } else {
+            if let Some(p) = sigma.partials.as_deref_mut() {
+                for (i, z) in eta.iter().enumerate() {
+                    let s = sigma.values[i];
+                    p[i] += (z * z - 1.0) / s;
+                }
+            }
+            for (z, s) in eta.iter_mut().zip(sigma.values) {
+                *z /= s;
+            }
         }
         let g = &eta[..];
         if let Some(p) = y.partials.as_deref_mut() {
@@ -150,9 +211,7 @@ pub(super) fn normal_id_glm(
             }
         }
         if let Some(p) = beta.partials.as_deref_mut() {
-            for (pj, column) in p.iter_mut().zip(x.values.chunks_exact(n)) {
-                *pj += dot(column, g);
-            }
+            add_column_dots(p, x.values, g);
         }
         if let Some(p) = x.partials.as_deref_mut() {
             for (column, b) in p.chunks_exact_mut(n).zip(beta.values) {
