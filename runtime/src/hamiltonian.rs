@@ -60,6 +60,58 @@ fn energy_of(log_density: f64, kinetic: f64) -> f64 {
     }
 }
 
+/// The momentum half step and the position step of a leapfrog step with a
+/// diagonal metric, in one pass. The slices are separate arguments so that
+/// the compiler knows they do not overlap.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn first_half_step_diagonal(
+    position: &mut [f64],
+    momentum: &mut [f64],
+    from_position: &[f64],
+    from_momentum: &[f64],
+    from_gradient: &[f64],
+    inverse_diagonal: &[f64],
+    half_step: f64,
+    step_size: f64,
+) {
+    let n = position.len();
+    let (momentum, from_position, from_momentum, from_gradient, inverse) = (
+        &mut momentum[..n],
+        &from_position[..n],
+        &from_momentum[..n],
+        &from_gradient[..n],
+        &inverse_diagonal[..n],
+    );
+    for i in 0..n {
+        let p = from_momentum[i] + half_step * from_gradient[i];
+        momentum[i] = p;
+        position[i] = from_position[i] + step_size * (inverse[i] * p);
+    }
+}
+
+/// The closing momentum half step of a leapfrog step with a diagonal
+/// metric, writing the velocity M^-1 p; returns the kinetic energy.
+#[inline(always)]
+fn second_half_step_diagonal(
+    momentum: &mut [f64],
+    velocity: &mut [f64],
+    gradient: &[f64],
+    inverse_diagonal: &[f64],
+    half_step: f64,
+) -> f64 {
+    let n = momentum.len();
+    let (velocity, gradient, inverse) = (&mut velocity[..n], &gradient[..n], &inverse_diagonal[..n]);
+    let mut twice_kinetic = 0.0;
+    for i in 0..n {
+        let p = momentum[i] + half_step * gradient[i];
+        momentum[i] = p;
+        velocity[i] = inverse[i] * p;
+        twice_kinetic += p * p * inverse[i];
+    }
+    0.5 * twice_kinetic
+}
+
 /// The model and metric together, with scratch space, so that evaluating
 /// the Hamiltonian and stepping the integrator allocate nothing.
 pub struct Hamiltonian {
@@ -172,14 +224,16 @@ impl Hamiltonian {
             &from.gradient[..n],
         );
         match &self.metric {
-            Metric::Diagonal { inverse_diagonal } => {
-                let inverse = &inverse_diagonal[..n];
-                for i in 0..n {
-                    let p = from_momentum[i] + half_step * from_gradient[i];
-                    momentum[i] = p;
-                    position[i] = from_position[i] + step_size * (inverse[i] * p);
-                }
-            }
+            Metric::Diagonal { inverse_diagonal } => first_half_step_diagonal(
+                position,
+                momentum,
+                from_position,
+                from_momentum,
+                from_gradient,
+                inverse_diagonal,
+                half_step,
+                step_size,
+            ),
             Metric::Dense { .. } => {
                 for i in 0..n {
                     momentum[i] = from_momentum[i] + half_step * from_gradient[i];
@@ -193,15 +247,7 @@ impl Hamiltonian {
         let log_density = self.log_density_gradient(position, gradient);
         let kinetic = match &self.metric {
             Metric::Diagonal { inverse_diagonal } => {
-                let inverse = &inverse_diagonal[..n];
-                let mut twice_kinetic = 0.0;
-                for i in 0..n {
-                    let p = momentum[i] + half_step * gradient[i];
-                    momentum[i] = p;
-                    velocity[i] = inverse[i] * p;
-                    twice_kinetic += p * p * inverse[i];
-                }
-                0.5 * twice_kinetic
+                second_half_step_diagonal(momentum, velocity, gradient, inverse_diagonal, half_step)
             }
             Metric::Dense { .. } => {
                 for i in 0..n {

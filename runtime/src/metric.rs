@@ -169,13 +169,11 @@ impl Metric {
     /// diagonal metric p_i = z_i / sqrt(M^-1_ii); for the dense one p solves
     /// L^T p = z with M^-1 = L L^T.
     pub fn sample_momentum<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
-        for slot in out.iter_mut() {
-            *slot = StandardNormal.sample(rng);
-        }
         match self {
             Metric::Diagonal { inverse_diagonal } => {
                 for (slot, inverse) in out.iter_mut().zip(inverse_diagonal) {
-                    *slot /= inverse.sqrt();
+                    let z: f64 = StandardNormal.sample(rng);
+                    *slot = z / inverse.sqrt();
                 }
             }
             Metric::Dense {
@@ -183,6 +181,9 @@ impl Metric {
                 cholesky_lower,
                 ..
             } => {
+                for slot in out.iter_mut() {
+                    *slot = StandardNormal.sample(rng);
+                }
                 // Back substitution with the upper factor U = L^T: U[i][k] = L[k][i].
                 let dim = *dim;
                 for i in (0..dim).rev() {

@@ -221,6 +221,18 @@ impl TreeBuilder<'_> {
         }
     }
 
+    /// The subtree if it did not make a U-turn; otherwise None, letting go
+    /// of its slots.
+    fn keep_if(&mut self, persist: bool, subtree: Subtree) -> Option<Subtree> {
+        if persist {
+            Some(subtree)
+        } else {
+            self.pool.release(subtree.propose);
+            self.pool.release(subtree.beg);
+            None
+        }
+    }
+
     /// A subtree of one point, its momentum written into `rho_out`.
     fn single(&mut self, rho_out: &mut [f64]) -> Option<Subtree> {
         let log_weight = self.leaf()?;
@@ -237,8 +249,8 @@ impl TreeBuilder<'_> {
 
     /// Stan's `build_tree` for `depth >= 1`: 2^depth leapfrog steps from the
     /// current point, the sum of their momenta written into `rho_out`. None
-    /// if the subtree diverged or made a U-turn somewhere inside (the slots
-    /// it held then stay held until the transition ends).
+    /// if the subtree diverged or made a U-turn somewhere inside (having let
+    /// go of every slot it held).
     fn subtree(
         &mut self,
         depth: usize,
@@ -251,25 +263,34 @@ impl TreeBuilder<'_> {
             // Held as the subtree's first point (the builder's own hold goes
             // with the next step).
             self.pool.retain(a);
-            let log_weight_b = self.leaf()?;
+            let Some(log_weight_b) = self.leaf() else {
+                self.pool.release(a);
+                return None;
+            };
             let b = self.current;
             let log_sum_weight = log_sum_exp(log_weight_a, log_weight_b);
             self.pool.retain(a);
             self.pool.retain(b);
             let propose = self.choose(a, b, log_weight_b, log_sum_weight);
             let persist = merge_and_check_pair(rho_out, self.boundary(a), self.boundary(b));
-            return persist.then_some(Subtree {
+            let subtree = Subtree {
                 propose,
                 beg: a,
                 log_sum_weight,
-            });
+            };
+            return self.keep_if(persist, subtree);
         }
 
         let (level, deeper_levels) = levels.split_last_mut().expect("one level per depth");
         let init = self.subtree(depth - 1, deeper_levels, &mut level.rho_init)?;
         let init_end = self.current;
         self.pool.retain(init_end);
-        let last = self.subtree(depth - 1, deeper_levels, &mut level.rho_final)?;
+        let Some(last) = self.subtree(depth - 1, deeper_levels, &mut level.rho_final) else {
+            for slot in [init.propose, init.beg, init_end] {
+                self.pool.release(slot);
+            }
+            return None;
+        };
 
         // Multinomial sample from the final subtree (uniform progressive sampling).
         let log_sum_weight = log_sum_exp(init.log_sum_weight, last.log_sum_weight);
@@ -292,11 +313,12 @@ impl TreeBuilder<'_> {
         );
         self.pool.release(init_end);
         self.pool.release(last.beg);
-        persist.then_some(Subtree {
+        let subtree = Subtree {
             propose,
             beg: init.beg,
             log_sum_weight,
-        })
+        };
+        self.keep_if(persist, subtree)
     }
 }
 
@@ -570,7 +592,11 @@ impl NutsSampler {
 
         let (n_leapfrog, sum_metro_prob, divergent) =
             (builder.n_leapfrog, builder.sum_metro_prob, builder.divergent);
-        self.pool.release_all_but(z_sample);
+        // The sample's hold becomes the sampler's; every other role lets go.
+        for slot in [builder.current, z_fwd, z_bck, fwd_bck, bck_fwd] {
+            builder.pool.release(slot);
+        }
+        debug_assert_eq!(builder.pool.held(), 1, "only the new current point is held");
         self.current = z_sample;
         TransitionStats {
             log_density: self.pool.log_density(z_sample),
