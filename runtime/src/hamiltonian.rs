@@ -102,12 +102,16 @@ fn second_half_step_diagonal(
 ) -> f64 {
     let n = momentum.len();
     let (velocity, gradient, inverse) = (&mut velocity[..n], &gradient[..n], &inverse_diagonal[..n]);
-    let mut twice_kinetic = 0.0;
     for i in 0..n {
         let p = momentum[i] + half_step * gradient[i];
         momentum[i] = p;
         velocity[i] = inverse[i] * p;
-        twice_kinetic += p * p * inverse[i];
+    }
+    // A separate pass, so that the one above runs on vectors: a sum in
+    // index order cannot.
+    let mut twice_kinetic = 0.0;
+    for i in 0..n {
+        twice_kinetic += momentum[i] * momentum[i] * inverse[i];
     }
     0.5 * twice_kinetic
 }

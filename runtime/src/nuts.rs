@@ -233,13 +233,12 @@ impl TreeBuilder<'_> {
         }
     }
 
-    /// A subtree of one point, its momentum written into `rho_out`.
-    fn single(&mut self, rho_out: &mut [f64]) -> Option<Subtree> {
+    /// A subtree of one point (its sum of momenta is its momentum).
+    fn single(&mut self) -> Option<Subtree> {
         let log_weight = self.leaf()?;
         let point = self.current;
         self.pool.retain(point);
         self.pool.retain(point);
-        rho_out.copy_from_slice(self.pool.momentum(point));
         Some(Subtree {
             propose: point,
             beg: point,
@@ -490,8 +489,8 @@ impl NutsSampler {
             .energy_and_velocity(log_density, momentum, velocity);
         self.pool.set_energy(start, h0);
 
+        // `sums.rho` needs no start value: the first doubling writes it.
         let sums = &mut self.sums;
-        sums.rho.copy_from_slice(self.pool.momentum(start));
         // The trajectory's ends, the sample, and the first points of the
         // latest forward and backward subtrees: all the start point.
         let (mut z_fwd, mut z_bck, mut z_sample) = (start, start, start);
@@ -525,7 +524,7 @@ impl NutsSampler {
                 bck_fwd = fwd_bck;
                 builder.signed_step = epsilon;
                 subtree = if depth == 0 {
-                    builder.single(&mut sums.rho_fwd)
+                    builder.single()
                 } else {
                     builder.subtree(depth, levels, &mut sums.rho_fwd)
                 };
@@ -544,7 +543,7 @@ impl NutsSampler {
                 fwd_bck = bck_fwd;
                 builder.signed_step = -epsilon;
                 subtree = if depth == 0 {
-                    builder.single(&mut sums.rho_bck)
+                    builder.single()
                 } else {
                     builder.subtree(depth, levels, &mut sums.rho_bck)
                 };
@@ -575,16 +574,26 @@ impl NutsSampler {
 
             // The merged trajectory, then across the boundary between the old
             // part and the new subtree, in both directions.
-            let pool = &*builder.pool;
-            let persist = merge_and_check(
-                &mut sums.rho,
-                &sums.rho_bck,
-                &sums.rho_fwd,
-                pool.velocity(z_bck),
-                pool.velocity(z_fwd),
-                builder.boundary(bck_fwd),
-                builder.boundary(fwd_bck),
-            );
+            // After the first doubling the trajectory is two points, and
+            // the three checks are one (as in a depth-1 subtree).
+            let persist = if depth == 1 {
+                merge_and_check_pair(
+                    &mut sums.rho,
+                    builder.boundary(z_bck),
+                    builder.boundary(z_fwd),
+                )
+            } else {
+                let pool = &*builder.pool;
+                merge_and_check(
+                    &mut sums.rho,
+                    &sums.rho_bck,
+                    &sums.rho_fwd,
+                    pool.velocity(z_bck),
+                    pool.velocity(z_fwd),
+                    builder.boundary(bck_fwd),
+                    builder.boundary(fwd_bck),
+                )
+            };
             if !persist {
                 break;
             }
