@@ -52,7 +52,8 @@ pub fn cholesky_lower(matrix: &[f64], dim: usize) -> Result<Vec<f64>, NotPositiv
                 sum -= lower[row * dim + k] * lower[column * dim + k];
             }
             if row == column {
-                if !(sum > 0.0) || !sum.is_finite() {
+                // NaN fails too.
+                if !(sum.is_finite() && sum > 0.0) {
                     return Err(NotPositiveDefinite);
                 }
                 lower[row * dim + row] = sum.sqrt();

@@ -454,10 +454,12 @@ impl NutsSampler {
         let direction_up = delta_h > log_target;
         loop {
             let delta_h = self.energy_change_of_one_step(trial);
-            if direction_up && !(delta_h > log_target) {
+            // A NaN energy change is neither above nor below: the search stops.
+            let (above, below) = (delta_h > log_target, delta_h < log_target);
+            if direction_up && !above {
                 break;
             }
-            if !direction_up && !(delta_h < log_target) {
+            if !direction_up && !below {
                 break;
             }
             self.step_size = if direction_up {
