@@ -207,6 +207,7 @@ impl Hamiltonian {
     /// energy. The same arithmetic as `leapfrog` followed by
     /// `energy_and_velocity`, element by element, so the same values; with
     /// the diagonal metric each half step is one pass over the vectors.
+    #[inline(always)]
     pub fn leapfrog_into(&mut self, from: PointRef<'_>, to: PointMut<'_>, step_size: f64) -> (f64, f64) {
         let half_step = 0.5 * step_size;
         let n = to.position.len();

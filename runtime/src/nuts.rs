@@ -163,7 +163,7 @@ impl TreeBuilder<'_> {
 
     /// One leapfrog step from the current point to a new one; its log
     /// weight h0 - h, or None if it diverged.
-    #[inline]
+    #[inline(always)]
     fn leaf(&mut self) -> Option<f64> {
         let next = self.pool.acquire();
         let (from, to) = self.pool.pair(self.current, next);
@@ -189,6 +189,7 @@ impl TreeBuilder<'_> {
         }
     }
 
+    #[inline(always)]
     fn boundary(&self, slot: usize) -> Boundary<'_> {
         Boundary {
             momentum: self.pool.momentum(slot),
@@ -199,6 +200,7 @@ impl TreeBuilder<'_> {
     /// Stan's choice between the proposals of a subtree's two halves: the
     /// final half's with probability exp(its weight - the merged weight).
     /// Keeps the chosen slot and releases the other.
+    #[inline(always)]
     fn choose(
         &mut self,
         init_propose: usize,
@@ -223,6 +225,7 @@ impl TreeBuilder<'_> {
 
     /// The subtree if it did not make a U-turn; otherwise None, letting go
     /// of its slots.
+    #[inline(always)]
     fn keep_if(&mut self, persist: bool, subtree: Subtree) -> Option<Subtree> {
         if persist {
             Some(subtree)

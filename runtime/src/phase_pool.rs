@@ -161,7 +161,7 @@ impl PhasePool {
     }
 
     /// The point in `from` to read and the one in `to` to write; `from != to`.
-    #[inline]
+    #[inline(always)]
     pub fn pair(&mut self, from: usize, to: usize) -> (PointRef<'_>, PointMut<'_>) {
         debug_assert_ne!(from, to);
         let (stride, dim) = (self.stride, self.dim);
