@@ -197,29 +197,16 @@ impl TreeBuilder<'_> {
         }
     }
 
-    /// Stan's choice between the proposals of a subtree's two halves: the
-    /// final half's with probability exp(its weight - the merged weight).
-    /// Keeps the chosen slot and releases the other.
+    /// Stan's choice between the proposals of a subtree's two halves: true
+    /// for the final half's, with probability exp(its weight - the merged
+    /// weight).
     #[inline(always)]
-    fn choose(
-        &mut self,
-        init_propose: usize,
-        final_propose: usize,
-        log_sum_weight_final: f64,
-        log_sum_weight_subtree: f64,
-    ) -> usize {
-        let take_final = if log_sum_weight_final > log_sum_weight_subtree {
+    fn takes_final(&mut self, log_sum_weight_final: f64, log_sum_weight_subtree: f64) -> bool {
+        if log_sum_weight_final > log_sum_weight_subtree {
             true
         } else {
             let accept_prob = (log_sum_weight_final - log_sum_weight_subtree).exp();
             self.rng.random::<f64>() < accept_prob
-        };
-        if take_final {
-            self.pool.release(init_propose);
-            final_propose
-        } else {
-            self.pool.release(final_propose);
-            init_propose
         }
     }
 
@@ -271,9 +258,12 @@ impl TreeBuilder<'_> {
             };
             let b = self.current;
             let log_sum_weight = log_sum_exp(log_weight_a, log_weight_b);
-            self.pool.retain(a);
-            self.pool.retain(b);
-            let propose = self.choose(a, b, log_weight_b, log_sum_weight);
+            let propose = if self.takes_final(log_weight_b, log_sum_weight) {
+                b
+            } else {
+                a
+            };
+            self.pool.retain(propose);
             let persist = merge_and_check_pair(rho_out, self.boundary(a), self.boundary(b));
             let subtree = Subtree {
                 propose,
@@ -296,12 +286,12 @@ impl TreeBuilder<'_> {
 
         // Multinomial sample from the final subtree (uniform progressive sampling).
         let log_sum_weight = log_sum_exp(init.log_sum_weight, last.log_sum_weight);
-        let propose = self.choose(
-            init.propose,
-            last.propose,
-            last.log_sum_weight,
-            log_sum_weight,
-        );
+        let (propose, other) = if self.takes_final(last.log_sum_weight, log_sum_weight) {
+            (last.propose, init.propose)
+        } else {
+            (init.propose, last.propose)
+        };
+        self.pool.release(other);
 
         let pool = &*self.pool;
         let persist = merge_and_check(

@@ -52,10 +52,13 @@ impl PhasePool {
     /// A free slot, held once.
     #[inline]
     pub fn acquire(&mut self) -> usize {
-        if self.free.is_empty() {
-            self.grow();
-        }
-        let slot = self.free.pop().expect("a free slot");
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                self.grow();
+                self.free.pop().expect("a new slot")
+            }
+        };
         self.references[slot] = 1;
         slot
     }
