@@ -101,7 +101,8 @@ fn second_half_step_diagonal(
     half_step: f64,
 ) -> f64 {
     let n = momentum.len();
-    let (velocity, gradient, inverse) = (&mut velocity[..n], &gradient[..n], &inverse_diagonal[..n]);
+    let (velocity, gradient, inverse) =
+        (&mut velocity[..n], &gradient[..n], &inverse_diagonal[..n]);
     for i in 0..n {
         let p = momentum[i] + half_step * gradient[i];
         momentum[i] = p;
@@ -178,7 +179,12 @@ impl Hamiltonian {
     /// The energy of a point with this log density and momentum, as
     /// `energy`, writing its velocity M^-1 p into `velocity` on the way (the
     /// sampler needs both for every point of a trajectory).
-    pub fn energy_and_velocity(&self, log_density: f64, momentum: &[f64], velocity: &mut [f64]) -> f64 {
+    pub fn energy_and_velocity(
+        &self,
+        log_density: f64,
+        momentum: &[f64],
+        velocity: &mut [f64],
+    ) -> f64 {
         energy_of(
             log_density,
             self.metric.velocity_and_kinetic_energy(momentum, velocity),
@@ -206,9 +212,15 @@ impl Hamiltonian {
     /// velocity at the new point; returns the new point's log density and
     /// energy. The same arithmetic as `leapfrog` followed by
     /// `energy_and_velocity`, element by element, so the same values; with
-    /// the diagonal metric each half step is one pass over the vectors.
+    /// the diagonal metric the opening half step and the position step are
+    /// one pass, and the closing half step with the velocity another.
     #[inline(always)]
-    pub fn leapfrog_into(&mut self, from: PointRef<'_>, to: PointMut<'_>, step_size: f64) -> (f64, f64) {
+    pub fn leapfrog_into(
+        &mut self,
+        from: PointRef<'_>,
+        to: PointMut<'_>,
+        step_size: f64,
+    ) -> (f64, f64) {
         let half_step = 0.5 * step_size;
         let n = to.position.len();
         let PointMut {

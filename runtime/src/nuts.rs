@@ -94,8 +94,12 @@ fn merge_and_check(
     b_beg: Boundary<'_>,
 ) -> bool {
     let n = rho_out.len();
-    let (rho_a, rho_b, p_sharp_beg, p_sharp_end) =
-        (&rho_a[..n], &rho_b[..n], &p_sharp_beg[..n], &p_sharp_end[..n]);
+    let (rho_a, rho_b, p_sharp_beg, p_sharp_end) = (
+        &rho_a[..n],
+        &rho_b[..n],
+        &p_sharp_beg[..n],
+        &p_sharp_end[..n],
+    );
     let (p_a_end, p_sharp_a_end) = (&a_end.momentum[..n], &a_end.velocity[..n]);
     let (p_b_beg, p_sharp_b_beg) = (&b_beg.momentum[..n], &b_beg.velocity[..n]);
     let (mut merged_plus, mut merged_minus) = (0.0, 0.0);
@@ -594,8 +598,11 @@ impl NutsSampler {
             }
         }
 
-        let (n_leapfrog, sum_metro_prob, divergent) =
-            (builder.n_leapfrog, builder.sum_metro_prob, builder.divergent);
+        let (n_leapfrog, sum_metro_prob, divergent) = (
+            builder.n_leapfrog,
+            builder.sum_metro_prob,
+            builder.divergent,
+        );
         // The sample's hold becomes the sampler's; every other role lets go.
         for slot in [builder.current, z_fwd, z_bck, fwd_bck, bck_fwd] {
             builder.pool.release(slot);
@@ -628,6 +635,9 @@ impl NutsSampler {
 impl NutsSampler {
     /// The metric (to adapt) together with the current position (to learn from).
     pub fn metric_and_position(&mut self) -> (&mut crate::metric::Metric, &[f64]) {
-        (&mut self.hamiltonian.metric, self.pool.position(self.current))
+        (
+            &mut self.hamiltonian.metric,
+            self.pool.position(self.current),
+        )
     }
 }

@@ -170,7 +170,10 @@ impl PhasePool {
         let (stride, dim) = (self.stride, self.dim);
         let (source, target): (&[f64], &mut [f64]) = if from < to {
             let (low, high) = self.values.split_at_mut(to * stride);
-            (&low[from * stride..from * stride + stride], &mut high[..stride])
+            (
+                &low[from * stride..from * stride + stride],
+                &mut high[..stride],
+            )
         } else {
             let (low, high) = self.values.split_at_mut(from * stride);
             (&high[..stride], &mut low[to * stride..to * stride + stride])
