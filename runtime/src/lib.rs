@@ -20,6 +20,7 @@ pub mod metric;
 pub mod metric_adaptation;
 pub mod model;
 pub mod nuts;
+pub mod phase_pool;
 pub mod progress;
 pub mod run;
 pub mod stan_csv;

@@ -52,7 +52,8 @@ pub fn cholesky_lower(matrix: &[f64], dim: usize) -> Result<Vec<f64>, NotPositiv
                 sum -= lower[row * dim + k] * lower[column * dim + k];
             }
             if row == column {
-                if !(sum > 0.0) || !sum.is_finite() {
+                // NaN fails too.
+                if !(sum.is_finite() && sum > 0.0) {
                     return Err(NotPositiveDefinite);
                 }
                 lower[row * dim + row] = sum.sqrt();
@@ -169,13 +170,11 @@ impl Metric {
     /// diagonal metric p_i = z_i / sqrt(M^-1_ii); for the dense one p solves
     /// L^T p = z with M^-1 = L L^T.
     pub fn sample_momentum<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
-        for slot in out.iter_mut() {
-            *slot = StandardNormal.sample(rng);
-        }
         match self {
             Metric::Diagonal { inverse_diagonal } => {
                 for (slot, inverse) in out.iter_mut().zip(inverse_diagonal) {
-                    *slot /= inverse.sqrt();
+                    let z: f64 = StandardNormal.sample(rng);
+                    *slot = z / inverse.sqrt();
                 }
             }
             Metric::Dense {
@@ -183,6 +182,9 @@ impl Metric {
                 cholesky_lower,
                 ..
             } => {
+                for slot in out.iter_mut() {
+                    *slot = StandardNormal.sample(rng);
+                }
                 // Back substitution with the upper factor U = L^T: U[i][k] = L[k][i].
                 let dim = *dim;
                 for i in (0..dim).rev() {

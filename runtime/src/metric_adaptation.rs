@@ -138,6 +138,7 @@ impl WelfordEstimator {
     }
 
     /// `delta` is scratch space of the dimension's length.
+    #[allow(clippy::needless_range_loop)] // indices as in Stan's Welford estimator
     fn add_sample(&mut self, q: &[f64], delta: &mut [f64]) {
         self.num_samples += 1.0;
         let dim = self.mean.len();
@@ -186,6 +187,7 @@ impl MetricAdaptation {
     /// Stan's `learn_variance` / `learn_covariance`: records the position and,
     /// at the end of a window, replaces `metric` with the regularized estimate
     /// and returns true (the caller then restarts the step-size adaptation).
+    #[allow(clippy::needless_range_loop)] // indices as in Stan's regularization
     pub fn learn(
         &mut self,
         metric: &mut Metric,

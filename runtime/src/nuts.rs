@@ -3,12 +3,16 @@
 //! the generalized no-U-turn criterion with the extra checks across subtree
 //! boundaries that Stan has used since 2.26. Also Stan's step-size heuristic.
 //!
-//! All vectors are allocated once per sampler (one set per tree level), so a
-//! transition allocates nothing. Where Stan copies a phase point whose
-//! source is dead afterwards, the two are swapped instead (three pointers).
+//! The points of the trajectory live in a [`PhasePool`]: each leapfrog step
+//! writes a new slot, and the proposals, the trajectory's ends and the
+//! subtrees' first points are slot indices, so where Stan copies a phase
+//! point or a momentum this code moves an index. The sums of momenta (rho)
+//! are one buffer per tree level, allocated once, so a transition allocates
+//! nothing once the pool has grown to the deepest trajectory.
 
 use crate::chain_rng::ChainRng;
 use crate::hamiltonian::{Hamiltonian, PhasePoint};
+use crate::phase_pool::PhasePool;
 use rand::RngExt;
 
 /// Stan's divergence threshold: an energy error above this ends the trajectory.
@@ -33,78 +37,27 @@ pub struct TransitionStats {
     pub energy: f64,
 }
 
-/// The temporaries of one level of the tree recursion.
+/// The sums of momenta of the two halves of a subtree of one depth (depth 2
+/// and more; a depth-1 subtree sums its two points directly).
 struct TreeLevel {
-    p_init_end: Vec<f64>,
-    p_sharp_init_end: Vec<f64>,
     rho_init: Vec<f64>,
-    z_propose_final: PhasePoint,
-    p_final_beg: Vec<f64>,
-    p_sharp_final_beg: Vec<f64>,
     rho_final: Vec<f64>,
 }
 
-impl TreeLevel {
-    fn new(dim: usize) -> Self {
-        TreeLevel {
-            p_init_end: vec![0.0; dim],
-            p_sharp_init_end: vec![0.0; dim],
-            rho_init: vec![0.0; dim],
-            z_propose_final: PhasePoint::new(dim),
-            p_final_beg: vec![0.0; dim],
-            p_sharp_final_beg: vec![0.0; dim],
-            rho_final: vec![0.0; dim],
-        }
-    }
+/// A finished valid subtree: its multinomial proposal and its first point
+/// (slots the subtree holds once each) and the log of its summed weights.
+/// Its last point is the builder's current point.
+struct Subtree {
+    propose: usize,
+    beg: usize,
+    log_sum_weight: f64,
 }
 
-/// The temporaries of the top level of a transition (Stan's locals in `transition`).
-struct TrajectoryEnds {
-    z_fwd: PhasePoint,
-    z_bck: PhasePoint,
-    z_sample: PhasePoint,
-    z_propose: PhasePoint,
-    p_fwd_fwd: Vec<f64>,
-    p_sharp_fwd_fwd: Vec<f64>,
-    p_fwd_bck: Vec<f64>,
-    p_sharp_fwd_bck: Vec<f64>,
-    p_bck_fwd: Vec<f64>,
-    p_sharp_bck_fwd: Vec<f64>,
-    p_bck_bck: Vec<f64>,
-    p_sharp_bck_bck: Vec<f64>,
-    rho: Vec<f64>,
-    rho_fwd: Vec<f64>,
-    rho_bck: Vec<f64>,
-}
-
-impl TrajectoryEnds {
-    fn new(dim: usize) -> Self {
-        let vector = || vec![0.0; dim];
-        TrajectoryEnds {
-            z_fwd: PhasePoint::new(dim),
-            z_bck: PhasePoint::new(dim),
-            z_sample: PhasePoint::new(dim),
-            z_propose: PhasePoint::new(dim),
-            p_fwd_fwd: vector(),
-            p_sharp_fwd_fwd: vector(),
-            p_fwd_bck: vector(),
-            p_sharp_fwd_bck: vector(),
-            p_bck_fwd: vector(),
-            p_sharp_bck_fwd: vector(),
-            p_bck_bck: vector(),
-            p_sharp_bck_bck: vector(),
-            rho: vector(),
-            rho_fwd: vector(),
-            rho_bck: vector(),
-        }
-    }
-}
-
-/// Running sums over every leapfrog step of one transition.
-struct TrajectoryTotals {
-    n_leapfrog: usize,
-    sum_metro_prob: f64,
-    divergent: bool,
+/// A subtree's point at one side of the boundary between its halves.
+#[derive(Clone, Copy)]
+struct Boundary<'a> {
+    momentum: &'a [f64],
+    velocity: &'a [f64],
 }
 
 /// log(exp(a) + exp(b)) as Stan's math library computes it: the larger
@@ -120,22 +73,257 @@ fn log_sum_exp(a: f64, b: f64) -> f64 {
     max + (min - max).exp().ln_1p()
 }
 
-/// Stan's `compute_criterion` for rho = rho_a + rho_b: both ends' velocities
-/// must have a positive projection on rho. One pass over the four vectors,
-/// forming each element of rho as Stan does before it takes the two dot
-/// products.
-fn no_u_turn(p_sharp_minus: &[f64], p_sharp_plus: &[f64], rho_a: &[f64], rho_b: &[f64]) -> bool {
-    let n = rho_a.len();
-    let (p_sharp_minus, p_sharp_plus, rho_b) =
-        (&p_sharp_minus[..n], &p_sharp_plus[..n], &rho_b[..n]);
-    let mut plus_projection = 0.0;
-    let mut minus_projection = 0.0;
+/// Merges the sums of momenta of two adjacent parts a (earlier) and b (later)
+/// of a trajectory into `rho_out = rho_a + rho_b`, and applies Stan's three
+/// U-turn checks in one pass: around the merged part (between the
+/// velocities at its two ends), and across the boundary between a and b
+/// (from the merged part's start to b's first point, with rho_a plus b's
+/// first momentum; from a's last point to the merged part's end, with rho_b
+/// plus a's last momentum). Each check is Stan's `compute_criterion`: both
+/// velocities must have a positive projection on rho. Each projection is
+/// summed in index order as before, so the results are the same bits as
+/// three separate passes.
+#[allow(clippy::too_many_arguments)]
+fn merge_and_check(
+    rho_out: &mut [f64],
+    rho_a: &[f64],
+    rho_b: &[f64],
+    p_sharp_beg: &[f64],
+    p_sharp_end: &[f64],
+    a_end: Boundary<'_>,
+    b_beg: Boundary<'_>,
+) -> bool {
+    let n = rho_out.len();
+    let (rho_a, rho_b, p_sharp_beg, p_sharp_end) = (
+        &rho_a[..n],
+        &rho_b[..n],
+        &p_sharp_beg[..n],
+        &p_sharp_end[..n],
+    );
+    let (p_a_end, p_sharp_a_end) = (&a_end.momentum[..n], &a_end.velocity[..n]);
+    let (p_b_beg, p_sharp_b_beg) = (&b_beg.momentum[..n], &b_beg.velocity[..n]);
+    let (mut merged_plus, mut merged_minus) = (0.0, 0.0);
+    let (mut into_b_plus, mut into_b_minus) = (0.0, 0.0);
+    let (mut from_a_plus, mut from_a_minus) = (0.0, 0.0);
     for i in 0..n {
-        let rho = rho_a[i] + rho_b[i];
-        plus_projection += p_sharp_plus[i] * rho;
-        minus_projection += p_sharp_minus[i] * rho;
+        let merged = rho_a[i] + rho_b[i];
+        rho_out[i] = merged;
+        merged_plus += p_sharp_end[i] * merged;
+        merged_minus += p_sharp_beg[i] * merged;
+        let into_b = rho_a[i] + p_b_beg[i];
+        into_b_plus += p_sharp_b_beg[i] * into_b;
+        into_b_minus += p_sharp_beg[i] * into_b;
+        let from_a = rho_b[i] + p_a_end[i];
+        from_a_plus += p_sharp_end[i] * from_a;
+        from_a_minus += p_sharp_a_end[i] * from_a;
     }
-    plus_projection > 0.0 && minus_projection > 0.0
+    merged_plus > 0.0
+        && merged_minus > 0.0
+        && into_b_plus > 0.0
+        && into_b_minus > 0.0
+        && from_a_plus > 0.0
+        && from_a_minus > 0.0
+}
+
+/// `merge_and_check` for a subtree of two points a and b: rho_a and rho_b
+/// are their momenta, and the three checks are one (Stan's three
+/// `compute_criterion` calls get the same velocities and the same rho).
+fn merge_and_check_pair(rho_out: &mut [f64], a: Boundary<'_>, b: Boundary<'_>) -> bool {
+    let n = rho_out.len();
+    let (p_a, p_sharp_a) = (&a.momentum[..n], &a.velocity[..n]);
+    let (p_b, p_sharp_b) = (&b.momentum[..n], &b.velocity[..n]);
+    let (mut plus, mut minus) = (0.0, 0.0);
+    for i in 0..n {
+        let merged = p_a[i] + p_b[i];
+        rho_out[i] = merged;
+        plus += p_sharp_b[i] * merged;
+        minus += p_sharp_a[i] * merged;
+    }
+    plus > 0.0 && minus > 0.0
+}
+
+/// Builds the subtrees of one transition: Stan's `build_tree` with its
+/// running totals, moving through the pool from `current`.
+struct TreeBuilder<'a> {
+    hamiltonian: &'a mut Hamiltonian,
+    rng: &'a mut ChainRng,
+    pool: &'a mut PhasePool,
+    /// The last point made (held once by the builder).
+    current: usize,
+    h0: f64,
+    signed_step: f64,
+    n_leapfrog: usize,
+    sum_metro_prob: f64,
+    divergent: bool,
+}
+
+impl TreeBuilder<'_> {
+    /// Makes the current point `slot` (the end the next subtree grows from).
+    fn start_from(&mut self, slot: usize) {
+        self.pool.retain(slot);
+        self.pool.release(self.current);
+        self.current = slot;
+    }
+
+    /// One leapfrog step from the current point to a new one; its log
+    /// weight h0 - h, or None if it diverged.
+    #[inline(always)]
+    fn leaf(&mut self) -> Option<f64> {
+        let next = self.pool.acquire();
+        let (from, to) = self.pool.pair(self.current, next);
+        let (log_density, h) = self.hamiltonian.leapfrog_into(from, to, self.signed_step);
+        self.pool.set_log_density(next, log_density);
+        self.pool.set_energy(next, h);
+        self.pool.release(self.current);
+        self.current = next;
+        self.n_leapfrog += 1;
+        if h - self.h0 > MAX_ENERGY_ERROR {
+            self.divergent = true;
+        }
+        let log_weight = self.h0 - h;
+        self.sum_metro_prob += if log_weight > 0.0 {
+            1.0
+        } else {
+            log_weight.exp()
+        };
+        if self.divergent {
+            None
+        } else {
+            Some(log_weight)
+        }
+    }
+
+    #[inline(always)]
+    fn boundary(&self, slot: usize) -> Boundary<'_> {
+        Boundary {
+            momentum: self.pool.momentum(slot),
+            velocity: self.pool.velocity(slot),
+        }
+    }
+
+    /// Stan's choice between the proposals of a subtree's two halves: true
+    /// for the final half's, with probability exp(its weight - the merged
+    /// weight).
+    #[inline(always)]
+    fn takes_final(&mut self, log_sum_weight_final: f64, log_sum_weight_subtree: f64) -> bool {
+        if log_sum_weight_final > log_sum_weight_subtree {
+            true
+        } else {
+            let accept_prob = (log_sum_weight_final - log_sum_weight_subtree).exp();
+            self.rng.random::<f64>() < accept_prob
+        }
+    }
+
+    /// The subtree if it did not make a U-turn; otherwise None, letting go
+    /// of its slots.
+    #[inline(always)]
+    fn keep_if(&mut self, persist: bool, subtree: Subtree) -> Option<Subtree> {
+        if persist {
+            Some(subtree)
+        } else {
+            self.pool.release(subtree.propose);
+            self.pool.release(subtree.beg);
+            None
+        }
+    }
+
+    /// A subtree of one point (its sum of momenta is its momentum).
+    fn single(&mut self) -> Option<Subtree> {
+        let log_weight = self.leaf()?;
+        let point = self.current;
+        self.pool.retain(point);
+        self.pool.retain(point);
+        Some(Subtree {
+            propose: point,
+            beg: point,
+            log_sum_weight: log_weight,
+        })
+    }
+
+    /// Stan's `build_tree` for `depth >= 1`: 2^depth leapfrog steps from the
+    /// current point, the sum of their momenta written into `rho_out`. None
+    /// if the subtree diverged or made a U-turn somewhere inside (having let
+    /// go of every slot it held).
+    fn subtree(
+        &mut self,
+        depth: usize,
+        levels: &mut [TreeLevel],
+        rho_out: &mut [f64],
+    ) -> Option<Subtree> {
+        if depth == 1 {
+            let log_weight_a = self.leaf()?;
+            let a = self.current;
+            // Held as the subtree's first point (the builder's own hold goes
+            // with the next step).
+            self.pool.retain(a);
+            let Some(log_weight_b) = self.leaf() else {
+                self.pool.release(a);
+                return None;
+            };
+            let b = self.current;
+            let log_sum_weight = log_sum_exp(log_weight_a, log_weight_b);
+            let propose = if self.takes_final(log_weight_b, log_sum_weight) {
+                b
+            } else {
+                a
+            };
+            self.pool.retain(propose);
+            let persist = merge_and_check_pair(rho_out, self.boundary(a), self.boundary(b));
+            let subtree = Subtree {
+                propose,
+                beg: a,
+                log_sum_weight,
+            };
+            return self.keep_if(persist, subtree);
+        }
+
+        let (level, deeper_levels) = levels.split_last_mut().expect("one level per depth");
+        let init = self.subtree(depth - 1, deeper_levels, &mut level.rho_init)?;
+        let init_end = self.current;
+        self.pool.retain(init_end);
+        let Some(last) = self.subtree(depth - 1, deeper_levels, &mut level.rho_final) else {
+            for slot in [init.propose, init.beg, init_end] {
+                self.pool.release(slot);
+            }
+            return None;
+        };
+
+        // Multinomial sample from the final subtree (uniform progressive sampling).
+        let log_sum_weight = log_sum_exp(init.log_sum_weight, last.log_sum_weight);
+        let (propose, other) = if self.takes_final(last.log_sum_weight, log_sum_weight) {
+            (last.propose, init.propose)
+        } else {
+            (init.propose, last.propose)
+        };
+        self.pool.release(other);
+
+        let pool = &*self.pool;
+        let persist = merge_and_check(
+            rho_out,
+            &level.rho_init,
+            &level.rho_final,
+            pool.velocity(init.beg),
+            pool.velocity(self.current),
+            self.boundary(init_end),
+            self.boundary(last.beg),
+        );
+        self.pool.release(init_end);
+        self.pool.release(last.beg);
+        let subtree = Subtree {
+            propose,
+            beg: init.beg,
+            log_sum_weight,
+        };
+        self.keep_if(persist, subtree)
+    }
+}
+
+/// The sums of momenta of a transition: the whole trajectory's, its
+/// backward part's and its forward part's.
+struct TrajectorySums {
+    rho: Vec<f64>,
+    rho_bck: Vec<f64>,
+    rho_fwd: Vec<f64>,
 }
 
 /// Why the step-size heuristic gave up, in Stan's words.
@@ -161,18 +349,21 @@ impl std::fmt::Display for StepSizeSearchError {
 }
 
 /// A NUTS sampler for one chain: the Hamiltonian, the chain's RNG, the
-/// current point, and the preallocated trajectory buffers.
+/// current point, and the preallocated trajectory storage.
 pub struct NutsSampler {
     pub hamiltonian: Hamiltonian,
     pub rng: ChainRng,
     /// The nominal step size (Stan's `nom_epsilon_`).
     pub step_size: f64,
     pub max_depth: usize,
-    current: PhasePoint,
-    /// Boxed so that a transition can take it out of `self` by moving a
-    /// pointer; always `Some` between transitions.
-    ends: Option<Box<TrajectoryEnds>>,
+    pool: PhasePool,
+    /// The current point's slot in the pool.
+    current: usize,
+    sums: TrajectorySums,
+    /// Levels for subtree depths 2..=max_depth.
     levels: Vec<TreeLevel>,
+    /// The trial point of the step-size search.
+    trial: PhasePoint,
 }
 
 impl NutsSampler {
@@ -186,25 +377,46 @@ impl NutsSampler {
         max_depth: usize,
     ) -> Self {
         let dim = hamiltonian.dim();
+        let mut pool = PhasePool::new(dim, 2 * max_depth + 8);
+        let current = pool.acquire();
+        pool.store(
+            current,
+            &initial.position,
+            &initial.momentum,
+            &initial.gradient,
+            initial.log_density,
+        );
+        let vector = || vec![0.0; dim];
         NutsSampler {
             hamiltonian,
             rng,
             step_size,
             max_depth,
-            current: initial,
-            ends: Some(Box::new(TrajectoryEnds::new(dim))),
-            levels: (0..max_depth).map(|_| TreeLevel::new(dim)).collect(),
+            pool,
+            current,
+            sums: TrajectorySums {
+                rho: vector(),
+                rho_bck: vector(),
+                rho_fwd: vector(),
+            },
+            levels: (1..max_depth)
+                .map(|_| TreeLevel {
+                    rho_init: vector(),
+                    rho_final: vector(),
+                })
+                .collect(),
+            trial: PhasePoint::new(dim),
         }
     }
 
     /// The current position on the unconstrained scale.
     pub fn position(&self) -> &[f64] {
-        &self.current.position
+        self.pool.position(self.current)
     }
 
     /// The log density at the current position.
     pub fn log_density(&self) -> f64 {
-        self.current.log_density
+        self.pool.log_density(self.current)
     }
 
     /// Stan's `init_stepsize`: doubles or halves the nominal step size until
@@ -213,14 +425,17 @@ impl NutsSampler {
         if self.step_size == 0.0 || self.step_size > 1e7 || self.step_size.is_nan() {
             return Ok(());
         }
-        let mut ends = self.take_ends();
-        let result = self.search_step_size(&mut ends.z_propose);
-        self.ends = Some(ends);
+        let mut trial = std::mem::replace(&mut self.trial, PhasePoint::new(0));
+        let result = self.search_step_size(&mut trial);
+        self.trial = trial;
         result
     }
 
     fn energy_change_of_one_step(&mut self, trial: &mut PhasePoint) -> f64 {
-        trial.copy_from(&self.current);
+        let current = self.current;
+        trial.position.copy_from_slice(self.pool.position(current));
+        trial.gradient.copy_from_slice(self.pool.gradient(current));
+        trial.log_density = self.pool.log_density(current);
         self.hamiltonian
             .metric
             .sample_momentum(&mut self.rng, &mut trial.momentum);
@@ -236,10 +451,12 @@ impl NutsSampler {
         let direction_up = delta_h > log_target;
         loop {
             let delta_h = self.energy_change_of_one_step(trial);
-            if direction_up && !(delta_h > log_target) {
+            // A NaN energy change is neither above nor below: the search stops.
+            let (above, below) = (delta_h > log_target, delta_h < log_target);
+            if direction_up && !above {
                 break;
             }
-            if !direction_up && !(delta_h < log_target) {
+            if !direction_up && !below {
                 break;
             }
             self.step_size = if direction_up {
@@ -257,284 +474,150 @@ impl NutsSampler {
         Ok(())
     }
 
-    fn take_ends(&mut self) -> Box<TrajectoryEnds> {
-        let dim = self.hamiltonian.dim();
-        self.ends
-            .take()
-            .unwrap_or_else(|| Box::new(TrajectoryEnds::new(dim)))
-    }
-
-    /// One NUTS transition from the current point.
+    /// One NUTS transition from the current point: Stan's `transition`.
     pub fn transition(&mut self) -> TransitionStats {
-        let mut ends = self.take_ends();
-        let mut levels = std::mem::take(&mut self.levels);
-        let stats = self.transition_with(&mut ends, &mut levels);
-        self.ends = Some(ends);
-        self.levels = levels;
-        stats
-    }
-
-    fn transition_with(
-        &mut self,
-        e: &mut TrajectoryEnds,
-        levels: &mut [TreeLevel],
-    ) -> TransitionStats {
         let epsilon = self.step_size;
+        let start = self.current;
         self.hamiltonian
             .metric
-            .sample_momentum(&mut self.rng, &mut self.current.momentum);
-        e.z_fwd.copy_from(&self.current);
-        e.z_bck.copy_from(&self.current);
-        e.z_sample.copy_from(&self.current);
-        // `z_propose` needs no start value: the first leaf of every subtree
-        // writes it before anything reads it.
+            .sample_momentum(&mut self.rng, self.pool.momentum_mut(start));
+        let log_density = self.pool.log_density(start);
+        let (momentum, velocity) = self.pool.momentum_and_velocity_mut(start);
+        let h0 = self
+            .hamiltonian
+            .energy_and_velocity(log_density, momentum, velocity);
+        self.pool.set_energy(start, h0);
 
-        let p = &self.current.momentum;
-        self.hamiltonian.metric.velocity(p, &mut e.p_sharp_fwd_fwd);
-        for buffer in [
-            &mut e.p_fwd_fwd,
-            &mut e.p_fwd_bck,
-            &mut e.p_bck_fwd,
-            &mut e.p_bck_bck,
-            &mut e.rho,
-        ] {
-            buffer.copy_from_slice(p);
+        // `sums.rho` needs no start value: the first doubling writes it.
+        let sums = &mut self.sums;
+        // The trajectory's ends, the sample, and the first points of the
+        // latest forward and backward subtrees: all the start point.
+        let (mut z_fwd, mut z_bck, mut z_sample) = (start, start, start);
+        let (mut fwd_bck, mut bck_fwd) = (start, start);
+        for _ in 0..5 {
+            self.pool.retain(start);
         }
-        e.p_sharp_fwd_bck.copy_from_slice(&e.p_sharp_fwd_fwd);
-        e.p_sharp_bck_fwd.copy_from_slice(&e.p_sharp_fwd_fwd);
-        e.p_sharp_bck_bck.copy_from_slice(&e.p_sharp_fwd_fwd);
-
-        let mut log_sum_weight = 0.0;
-        let h0 = self.hamiltonian.energy(&self.current);
-        let mut totals = TrajectoryTotals {
+        let mut builder = TreeBuilder {
+            hamiltonian: &mut self.hamiltonian,
+            rng: &mut self.rng,
+            pool: &mut self.pool,
+            current: start,
+            h0,
+            signed_step: epsilon,
             n_leapfrog: 0,
             sum_metro_prob: 0.0,
             divergent: false,
         };
+        let mut log_sum_weight = 0.0;
         let mut depth = 0;
 
         while depth < self.max_depth {
-            e.rho_fwd.fill(0.0);
-            e.rho_bck.fill(0.0);
-            let mut log_sum_weight_subtree = f64::NEG_INFINITY;
-            let valid_subtree;
-            if self.rng.random::<f64>() > 0.5 {
+            let levels = &mut self.levels[..depth.saturating_sub(1)];
+            let subtree;
+            if builder.rng.random::<f64>() > 0.5 {
                 // Extend the trajectory forward.
-                std::mem::swap(&mut self.current, &mut e.z_fwd);
-                e.rho_bck.copy_from_slice(&e.rho);
-                e.p_bck_fwd.copy_from_slice(&e.p_fwd_bck);
-                e.p_sharp_bck_fwd.copy_from_slice(&e.p_sharp_fwd_bck);
-                valid_subtree = self.build_tree(
-                    levels,
-                    depth,
-                    &mut e.z_propose,
-                    &mut e.p_sharp_fwd_bck,
-                    &mut e.p_sharp_fwd_fwd,
-                    &mut e.rho_fwd,
-                    &mut e.p_fwd_bck,
-                    &mut e.p_fwd_fwd,
-                    h0,
-                    epsilon,
-                    &mut totals,
-                    &mut log_sum_weight_subtree,
-                );
-                std::mem::swap(&mut self.current, &mut e.z_fwd);
+                builder.start_from(z_fwd);
+                std::mem::swap(&mut sums.rho_bck, &mut sums.rho);
+                builder.pool.retain(fwd_bck);
+                builder.pool.release(bck_fwd);
+                bck_fwd = fwd_bck;
+                builder.signed_step = epsilon;
+                subtree = if depth == 0 {
+                    builder.single()
+                } else {
+                    builder.subtree(depth, levels, &mut sums.rho_fwd)
+                };
+                builder.pool.retain(builder.current);
+                builder.pool.release(z_fwd);
+                z_fwd = builder.current;
+                let Some(subtree) = &subtree else { break };
+                builder.pool.release(fwd_bck);
+                fwd_bck = subtree.beg;
             } else {
                 // Extend the trajectory backward.
-                std::mem::swap(&mut self.current, &mut e.z_bck);
-                e.rho_fwd.copy_from_slice(&e.rho);
-                e.p_fwd_bck.copy_from_slice(&e.p_bck_fwd);
-                e.p_sharp_fwd_bck.copy_from_slice(&e.p_sharp_bck_fwd);
-                valid_subtree = self.build_tree(
-                    levels,
-                    depth,
-                    &mut e.z_propose,
-                    &mut e.p_sharp_bck_fwd,
-                    &mut e.p_sharp_bck_bck,
-                    &mut e.rho_bck,
-                    &mut e.p_bck_fwd,
-                    &mut e.p_bck_bck,
-                    h0,
-                    -epsilon,
-                    &mut totals,
-                    &mut log_sum_weight_subtree,
-                );
-                std::mem::swap(&mut self.current, &mut e.z_bck);
+                builder.start_from(z_bck);
+                std::mem::swap(&mut sums.rho_fwd, &mut sums.rho);
+                builder.pool.retain(bck_fwd);
+                builder.pool.release(fwd_bck);
+                fwd_bck = bck_fwd;
+                builder.signed_step = -epsilon;
+                subtree = if depth == 0 {
+                    builder.single()
+                } else {
+                    builder.subtree(depth, levels, &mut sums.rho_bck)
+                };
+                builder.pool.retain(builder.current);
+                builder.pool.release(z_bck);
+                z_bck = builder.current;
+                let Some(subtree) = &subtree else { break };
+                builder.pool.release(bck_fwd);
+                bck_fwd = subtree.beg;
             }
-            if !valid_subtree {
-                break;
-            }
+            let subtree = subtree.expect("a valid subtree");
             depth += 1;
 
             // Biased progressive sampling: prefer the new subtree.
-            if log_sum_weight_subtree > log_sum_weight {
-                std::mem::swap(&mut e.z_sample, &mut e.z_propose);
+            let take_new = if subtree.log_sum_weight > log_sum_weight {
+                true
             } else {
-                let accept_prob = (log_sum_weight_subtree - log_sum_weight).exp();
-                if self.rng.random::<f64>() < accept_prob {
-                    std::mem::swap(&mut e.z_sample, &mut e.z_propose);
-                }
+                let accept_prob = (subtree.log_sum_weight - log_sum_weight).exp();
+                builder.rng.random::<f64>() < accept_prob
+            };
+            if take_new {
+                builder.pool.release(z_sample);
+                z_sample = subtree.propose;
+            } else {
+                builder.pool.release(subtree.propose);
             }
-            log_sum_weight = log_sum_exp(log_sum_weight, log_sum_weight_subtree);
+            log_sum_weight = log_sum_exp(log_sum_weight, subtree.log_sum_weight);
 
-            for ((rho, bck), fwd) in e.rho.iter_mut().zip(&e.rho_bck).zip(&e.rho_fwd) {
-                *rho = bck + fwd;
-            }
             // The merged trajectory, then across the boundary between the old
             // part and the new subtree, in both directions.
-            let mut persist = no_u_turn(
-                &e.p_sharp_bck_bck,
-                &e.p_sharp_fwd_fwd,
-                &e.rho_bck,
-                &e.rho_fwd,
-            );
-            persist &= no_u_turn(
-                &e.p_sharp_bck_bck,
-                &e.p_sharp_fwd_bck,
-                &e.rho_bck,
-                &e.p_fwd_bck,
-            );
-            persist &= no_u_turn(
-                &e.p_sharp_bck_fwd,
-                &e.p_sharp_fwd_fwd,
-                &e.rho_fwd,
-                &e.p_bck_fwd,
-            );
+            // After the first doubling the trajectory is two points, and
+            // the three checks are one (as in a depth-1 subtree).
+            let persist = if depth == 1 {
+                merge_and_check_pair(
+                    &mut sums.rho,
+                    builder.boundary(z_bck),
+                    builder.boundary(z_fwd),
+                )
+            } else {
+                let pool = &*builder.pool;
+                merge_and_check(
+                    &mut sums.rho,
+                    &sums.rho_bck,
+                    &sums.rho_fwd,
+                    pool.velocity(z_bck),
+                    pool.velocity(z_fwd),
+                    builder.boundary(bck_fwd),
+                    builder.boundary(fwd_bck),
+                )
+            };
             if !persist {
                 break;
             }
         }
 
-        std::mem::swap(&mut self.current, &mut e.z_sample);
-        let energy = self.hamiltonian.energy(&self.current);
+        let (n_leapfrog, sum_metro_prob, divergent) = (
+            builder.n_leapfrog,
+            builder.sum_metro_prob,
+            builder.divergent,
+        );
+        // The sample's hold becomes the sampler's; every other role lets go.
+        for slot in [builder.current, z_fwd, z_bck, fwd_bck, bck_fwd] {
+            builder.pool.release(slot);
+        }
+        debug_assert_eq!(builder.pool.held(), 1, "only the new current point is held");
+        self.current = z_sample;
         TransitionStats {
-            log_density: self.current.log_density,
-            accept_stat: totals.sum_metro_prob / totals.n_leapfrog.max(1) as f64,
+            log_density: self.pool.log_density(z_sample),
+            accept_stat: sum_metro_prob / n_leapfrog.max(1) as f64,
             step_size: epsilon,
             tree_depth: depth,
-            n_leapfrog: totals.n_leapfrog,
-            divergent: totals.divergent,
-            energy,
+            n_leapfrog,
+            divergent,
+            energy: self.pool.energy(z_sample),
         }
-    }
-
-    /// Stan's `build_tree`: a subtree of 2^depth leapfrog steps from the
-    /// current point in the direction of `signed_step`. Returns false if the
-    /// subtree diverged or made a U-turn somewhere inside.
-    #[allow(clippy::too_many_arguments)]
-    fn build_tree(
-        &mut self,
-        levels: &mut [TreeLevel],
-        depth: usize,
-        z_propose: &mut PhasePoint,
-        p_sharp_beg: &mut [f64],
-        p_sharp_end: &mut [f64],
-        rho: &mut [f64],
-        p_beg: &mut [f64],
-        p_end: &mut [f64],
-        h0: f64,
-        signed_step: f64,
-        totals: &mut TrajectoryTotals,
-        log_sum_weight: &mut f64,
-    ) -> bool {
-        if depth == 0 {
-            self.hamiltonian.leapfrog(&mut self.current, signed_step);
-            totals.n_leapfrog += 1;
-            let h = self
-                .hamiltonian
-                .energy_and_velocity(&self.current, p_sharp_beg);
-            if h - h0 > MAX_ENERGY_ERROR {
-                totals.divergent = true;
-            }
-            *log_sum_weight = log_sum_exp(*log_sum_weight, h0 - h);
-            totals.sum_metro_prob += if h0 - h > 0.0 { 1.0 } else { (h0 - h).exp() };
-            z_propose.copy_from(&self.current);
-            // A one-point subtree: both ends are this point.
-            for i in 0..p_beg.len() {
-                let p = self.current.momentum[i];
-                p_sharp_end[i] = p_sharp_beg[i];
-                rho[i] += p;
-                p_beg[i] = p;
-                p_end[i] = p;
-            }
-            return !totals.divergent;
-        }
-
-        let (deeper_levels, own_levels) = levels.split_at_mut(depth - 1);
-        let level = &mut own_levels[0];
-
-        // The initial subtree.
-        let mut log_sum_weight_init = f64::NEG_INFINITY;
-        level.rho_init.fill(0.0);
-        let valid_init = self.build_tree(
-            deeper_levels,
-            depth - 1,
-            z_propose,
-            p_sharp_beg,
-            &mut level.p_sharp_init_end,
-            &mut level.rho_init,
-            p_beg,
-            &mut level.p_init_end,
-            h0,
-            signed_step,
-            totals,
-            &mut log_sum_weight_init,
-        );
-        if !valid_init {
-            return false;
-        }
-
-        // The final subtree.
-        let mut log_sum_weight_final = f64::NEG_INFINITY;
-        level.rho_final.fill(0.0);
-        let valid_final = self.build_tree(
-            deeper_levels,
-            depth - 1,
-            &mut level.z_propose_final,
-            &mut level.p_sharp_final_beg,
-            p_sharp_end,
-            &mut level.rho_final,
-            &mut level.p_final_beg,
-            p_end,
-            h0,
-            signed_step,
-            totals,
-            &mut log_sum_weight_final,
-        );
-        if !valid_final {
-            return false;
-        }
-
-        // Multinomial sample from the final subtree (uniform progressive sampling).
-        let log_sum_weight_subtree = log_sum_exp(log_sum_weight_init, log_sum_weight_final);
-        *log_sum_weight = log_sum_exp(*log_sum_weight, log_sum_weight_subtree);
-        if log_sum_weight_final > log_sum_weight_subtree {
-            std::mem::swap(z_propose, &mut level.z_propose_final);
-        } else {
-            let accept_prob = (log_sum_weight_final - log_sum_weight_subtree).exp();
-            if self.rng.random::<f64>() < accept_prob {
-                std::mem::swap(z_propose, &mut level.z_propose_final);
-            }
-        }
-
-        for ((r, init), fin) in rho.iter_mut().zip(&level.rho_init).zip(&level.rho_final) {
-            *r += init + fin;
-        }
-        // Around the merged subtree, then across the boundary between its halves.
-        let mut persist = no_u_turn(p_sharp_beg, p_sharp_end, &level.rho_init, &level.rho_final);
-        persist &= no_u_turn(
-            p_sharp_beg,
-            &level.p_sharp_final_beg,
-            &level.rho_init,
-            &level.p_final_beg,
-        );
-        persist &= no_u_turn(
-            &level.p_sharp_init_end,
-            p_sharp_end,
-            &level.rho_final,
-            &level.p_init_end,
-        );
-        persist
     }
 }
 
@@ -545,13 +628,16 @@ impl NutsSampler {
     pub fn write_draw(&mut self, out: &mut [f64]) -> Result<(), crate::model::Rejection> {
         self.hamiltonian
             .model
-            .write_draw(&self.current.position, &mut self.rng, out)
+            .write_draw(self.pool.position(self.current), &mut self.rng, out)
     }
 }
 
 impl NutsSampler {
     /// The metric (to adapt) together with the current position (to learn from).
     pub fn metric_and_position(&mut self) -> (&mut crate::metric::Metric, &[f64]) {
-        (&mut self.hamiltonian.metric, &self.current.position)
+        (
+            &mut self.hamiltonian.metric,
+            self.pool.position(self.current),
+        )
     }
 }
