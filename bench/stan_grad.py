@@ -81,11 +81,11 @@ def httpstan_dir():
     return out.stdout.strip()
 
 
-def build(model_path):
+def build(model_path, harness=HARNESS):
     """Returns (binary path, compile info); builds once per (model source, harness)."""
     with open(model_path) as f:
         source = f.read()
-    with open(HARNESS) as f:
+    with open(harness) as f:
         harness_src = f.read()
     key = hashlib.sha1((source + "\0" + harness_src).encode()).hexdigest()[:12]
     name = os.path.splitext(os.path.basename(model_path))[0]
@@ -111,7 +111,7 @@ def build(model_path):
         ["g++", "-O3", "-std=c++17", "-DNDEBUG", "-DSTAN_THREADS", "-D_REENTRANT",
          "-DBOOST_DISABLE_ASSERTS", "-DBOOST_PHOENIX_NO_VARIADIC_EXPRESSION",
          "-D_GLIBCXX_USE_CXX11_ABI=0", "-Wno-sign-compare", "-Wno-deprecated-declarations",
-         f"-I{h}/include", "-include", os.path.join(d, "model.hpp"), HARNESS,
+         f"-I{h}/include", "-include", os.path.join(d, "model.hpp"), harness,
          f"-L{h}/lib", "-ltbb", "-lsundials_cvodes", "-lsundials_idas", "-lsundials_nvecserial",
          f"-Wl,-rpath,{h}/lib", "-o", binary + ".tmp"],
         check=True,
