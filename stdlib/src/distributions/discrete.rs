@@ -41,11 +41,21 @@ pub fn bernoulli_logit_lpmf<'a>(n: &[i64], mut alpha: RealArg<'a>, propto: bool)
         [("alpha", &mut alpha)],
         propto,
         |_, [n], [a], d| {
-            d[0] = n as f64 - inv_logit(a);
-            if n == 1 {
-                log_inv_logit(a)
+            // inv_logit(a), log_inv_logit(a) and log1m_inv_logit(a) from one
+            // exp(-|a|) and one log1p: the same values, bit for bit, as the
+            // three functions, which would take two exps and a log1p.
+            let e = (-a.abs()).exp();
+            let l = e.ln_1p();
+            let p = if a >= 0.0 {
+                1.0 / (1.0 + e)
             } else {
-                log1m_inv_logit(a)
+                e / (1.0 + e)
+            };
+            d[0] = n as f64 - p;
+            if n == 1 {
+                -((-a).max(0.0) + l)
+            } else {
+                -(a.max(0.0) + l)
             }
         },
     )

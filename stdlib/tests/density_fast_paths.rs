@@ -1,7 +1,9 @@
-//! normal_lpdf's fast path for one scale against the generic element loop (the same scale repeated as a vector): values and every partial, for each shape and activity of the arguments.
+//! The fast paths of common densities against the general formulas: normal_lpdf with one scale against the generic element loop (the same scale repeated as a vector), for each shape and activity of the arguments; bernoulli_logit_lpmf bit for bit against log_inv_logit and inv_logit.
 
 use stdlib::distributions::continuous::normal_lpdf;
+use stdlib::distributions::discrete::bernoulli_logit_lpmf;
 use stdlib::distributions::RealArg;
+use stdlib::math::{inv_logit, log1m_inv_logit, log_inv_logit};
 
 /// One argument: its values and, when it is a parameter, a partials buffer.
 struct Arg {
@@ -46,8 +48,8 @@ fn one_scale_equals_the_scale_repeated() {
                         Arg::new(mu_vals.clone(), ma),
                         Arg::new(vec![sigma], sa),
                     );
-                    let fast = normal_lpdf(y1.real_arg(), m1.real_arg(), s1.real_arg(), propto)
-                        .unwrap();
+                    let fast =
+                        normal_lpdf(y1.real_arg(), m1.real_arg(), s1.real_arg(), propto).unwrap();
                     // The generic loop: the same sigma repeated as a vector.
                     let len = if y_vector || mu_vector { n } else { 2 };
                     let (y_vals, mu_vals) = if len == 2 {
@@ -60,22 +62,33 @@ fn one_scale_equals_the_scale_repeated() {
                         Arg::new(mu_vals, ma),
                         Arg::new(vec![sigma; len], sa),
                     );
-                    let slow = normal_lpdf(y2.real_arg(), m2.real_arg(), s2.real_arg(), propto)
-                        .unwrap();
+                    let slow =
+                        normal_lpdf(y2.real_arg(), m2.real_arg(), s2.real_arg(), propto).unwrap();
                     // With two equal scalar elements the generic value counts the element twice.
                     let scale = if len == 2 { 0.5 } else { 1.0 };
                     let case = format!("y vector {y_vector}, mu vector {mu_vector}, active {active:03b}, propto {propto}");
-                    assert!(close(fast, scale * slow), "{case}: {fast} vs {}", scale * slow);
+                    assert!(
+                        close(fast, scale * slow),
+                        "{case}: {fast} vs {}",
+                        scale * slow
+                    );
                     let sum = |v: &[f64]| v.iter().sum::<f64>();
                     for (name, a, b) in [("y", &y1, &y2), ("mu", &m1, &m2), ("sigma", &s1, &s2)] {
                         match (&a.partials, &b.partials) {
                             (Some(pa), Some(pb)) if pa.len() == pb.len() => {
                                 for (x, y) in pa.iter().zip(pb) {
-                                    assert!(close(*x, scale * y), "{case}: d{name} {x} vs {}", scale * y);
+                                    assert!(
+                                        close(*x, scale * y),
+                                        "{case}: d{name} {x} vs {}",
+                                        scale * y
+                                    );
                                 }
                             }
                             (Some(pa), Some(pb)) => {
-                                assert!(close(sum(pa), scale * sum(pb)), "{case}: d{name} {pa:?} vs {pb:?}");
+                                assert!(
+                                    close(sum(pa), scale * sum(pb)),
+                                    "{case}: d{name} {pa:?} vs {pb:?}"
+                                );
                             }
                             (None, None) => {}
                             _ => unreachable!(),
@@ -93,9 +106,50 @@ fn one_scale_equals_the_scale_repeated() {
 fn propto_with_data_only_is_zero_and_sizes_must_match() {
     let y = [1.0, 2.0];
     let mu = [0.0, 0.5, 1.0];
-    let value = normal_lpdf(RealArg::data(&y), RealArg::data(&[0.0]), RealArg::data(&[2.0]), true);
+    let value = normal_lpdf(
+        RealArg::data(&y),
+        RealArg::data(&[0.0]),
+        RealArg::data(&[2.0]),
+        true,
+    );
     assert_eq!(value.unwrap(), 0.0);
-    let err = normal_lpdf(RealArg::data(&y), RealArg::data(&mu), RealArg::data(&[2.0]), false)
-        .unwrap_err();
+    let err = normal_lpdf(
+        RealArg::data(&y),
+        RealArg::data(&mu),
+        RealArg::data(&[2.0]),
+        false,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("must match in size"), "{err}");
+}
+
+#[test]
+fn bernoulli_logit_equals_the_three_functions_bit_for_bit() {
+    let mut values = vec![0.0, -0.0, 1e-300, -1e-300, 36.0, -36.0, 710.0, -745.0];
+    values.extend([f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN]);
+    values.extend((-400..=400).map(|k| k as f64 * 0.137));
+    for &a in &values {
+        for n in [0i64, 1] {
+            let mut partial = [0.0];
+            let lp = bernoulli_logit_lpmf(&[n], RealArg::param(&[a], &mut partial), false).unwrap();
+            let want = if n == 1 {
+                log_inv_logit(a)
+            } else {
+                log1m_inv_logit(a)
+            };
+            // `+ 0.0` makes -0 and 0 one value (the element loop's sum starts at 0); every other bit must agree.
+            assert_eq!(
+                (lp + 0.0).to_bits(),
+                (want + 0.0).to_bits(),
+                "n {n}, alpha {a}: {lp} vs {want}"
+            );
+            let want_d = n as f64 - inv_logit(a);
+            assert_eq!(
+                (partial[0] + 0.0).to_bits(),
+                (want_d + 0.0).to_bits(),
+                "n {n}, alpha {a}: d {} vs {want_d}",
+                partial[0]
+            );
+        }
+    }
 }
