@@ -364,7 +364,8 @@ impl Checker<'_> {
                 name: n.to_string(),
                 span: name.span,
             });
-        } else if !bar && is_density_name(n) {
+        } else if !bar && is_density_name(n) && args.len() > 1 {
+            // A density of the variate alone (`std_normal_lpdf(y)`) needs no `|`, as in Stan.
             self.error(CheckError::BarRequired {
                 name: n.to_string(),
                 span: e.span,
