@@ -104,6 +104,80 @@ fn truncation_subtracts_the_log_probability_of_the_interval() {
     assert!(err < 1e-6, "{err}");
 }
 
+/// Products with an inner dimension over 8 go to stdlib's product kernel;
+/// shorter ones stay inline loops. Both must give the value of the sums
+/// written out, and exact gradients, whichever operands are parameters.
+#[test]
+fn long_matrix_products_equal_their_sums_with_exact_gradients() {
+    let declarations = "
+        transformed data {
+          matrix[6, 10] X;
+          for (i in 1:6) for (j in 1:10) X[i, j] = sin(i * j);
+        }
+        parameters { vector[10] b; matrix[3, 10] A; matrix[10, 2] B; row_vector[10] r; }";
+    let products = compile(&format!(
+        "{declarations}
+         model {{
+           target += normal_lpdf(X * b | 0, 3);
+           target += normal_lpdf(to_vector(A * B) | 0, 2);
+           target += normal_lpdf(to_vector(X * B) | 1, 2);
+           target += normal_lpdf(r * B | 0, 2);
+           target += normal_lpdf(A * b | 0, 1);
+           target += normal_lpdf(r * b | 0, 1);
+           target += std_normal_lpdf(to_vector(A)) + std_normal_lpdf(to_vector(B)) + std_normal_lpdf(b) + std_normal_lpdf(r);
+         }}"
+    ));
+    let sums = compile(&format!(
+        "{declarations}
+         model {{
+           vector[6] xb = rep_vector(0, 6);
+           matrix[3, 2] ab = rep_matrix(0, 3, 2);
+           matrix[6, 2] xbb = rep_matrix(0, 6, 2);
+           row_vector[2] rb = rep_row_vector(0, 2);
+           vector[3] a_b = rep_vector(0, 3);
+           real r_b = 0;
+           for (k in 1:10) {{
+             for (i in 1:6) xb[i] += X[i, k] * b[k];
+             for (i in 1:3) for (j in 1:2) ab[i, j] += A[i, k] * B[k, j];
+             for (i in 1:6) for (j in 1:2) xbb[i, j] += X[i, k] * B[k, j];
+             for (j in 1:2) rb[j] += r[k] * B[k, j];
+             for (i in 1:3) a_b[i] += A[i, k] * b[k];
+             r_b += r[k] * b[k];
+           }}
+           target += normal_lpdf(xb | 0, 3);
+           target += normal_lpdf(to_vector(ab) | 0, 2);
+           target += normal_lpdf(to_vector(xbb) | 1, 2);
+           target += normal_lpdf(rb | 0, 2);
+           target += normal_lpdf(a_b | 0, 1);
+           target += normal_lpdf(r_b | 0, 1);
+           target += std_normal_lpdf(to_vector(A)) + std_normal_lpdf(to_vector(B)) + std_normal_lpdf(b) + std_normal_lpdf(r);
+         }}"
+    ));
+    let n = products.n_unconstrained;
+    assert_eq!(n, 10 + 30 + 20 + 10);
+    let u = point(n, 0.7);
+    let (mut a, mut b) = (
+        Evaluator::new(Arc::new(products)),
+        Evaluator::new(Arc::new(sums)),
+    );
+    let (mut ga, mut gb) = (vec![0.0; n], vec![0.0; n]);
+    let la = a.log_density_gradient(&u, &mut ga, true).unwrap();
+    let lb = b.log_density_gradient(&u, &mut gb, true).unwrap();
+    assert!((la - lb).abs() <= 1e-12 * la.abs(), "{la} vs {lb}");
+    for (x, y) in ga.iter().zip(&gb) {
+        assert!(
+            (x - y).abs() <= 1e-12 * x.abs().max(1.0),
+            "{ga:?} vs {gb:?}"
+        );
+    }
+    let source = format!(
+        "{declarations}
+         model {{ target += normal_lpdf(X * b | 0, 3) + normal_lpdf(to_vector(A * B) | 0, 2) + normal_lpdf(r * B | 0, 2); }}"
+    );
+    let err = fd_error(compile(&source), &u).unwrap();
+    assert!(err < 1e-6, "{err}");
+}
+
 #[test]
 fn an_index_out_of_range_in_the_model_rejects_without_crashing() {
     let model = compile(

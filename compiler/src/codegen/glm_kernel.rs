@@ -11,6 +11,7 @@
 
 use std::cell::{Cell, RefCell};
 use stdlib::distributions::{self as dist, RealArg};
+use stdlib::linalg::columns::{add_product, add_transpose_product};
 use stdlib::math::LOG_SQRT_TWO_PI;
 
 thread_local! {
@@ -22,81 +23,6 @@ thread_local! {
     /// forward call of `log_density`, where partial buffers only mark which
     /// arguments are parameters).
     pub(super) static PARTIALS_WANTED: Cell<bool> = const { Cell::new(true) };
-}
-
-/// A dot product with eight running sums, so that the additions need not wait for each other.
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (a_rest, b_rest) = (a8.remainder(), b8.remainder());
-    for (x, y) in a8.zip(b8) {
-        for ((s, x), y) in acc.iter_mut().zip(x).zip(y) {
-            *s += x * y;
-        }
-    }
-    let tail: f64 = a_rest.iter().zip(b_rest).map(|(x, y)| x * y).sum();
-    acc.iter().sum::<f64>() + tail
-}
-
-/// `eta += x * b` for a column-major `x` with `eta.len()` rows, four
-/// columns at a time (one pass over `eta` per four columns instead of one
-/// per column).
-fn add_columns(eta: &mut [f64], x: &[f64], b: &[f64]) {
-    let n = eta.len();
-    let groups = x.chunks_exact(4 * n);
-    let rest = groups.remainder();
-    for (cols, b) in groups.zip(b.chunks_exact(4)) {
-        let (c0, cols) = cols.split_at(n);
-        let (c1, cols) = cols.split_at(n);
-        let (c2, c3) = cols.split_at(n);
-        let (b0, b1, b2, b3) = (b[0], b[1], b[2], b[3]);
-        let (c0, c1, c2, c3) = (&c0[..n], &c1[..n], &c2[..n], &c3[..n]);
-        for i in 0..n {
-            eta[i] += (c0[i] * b0 + c1[i] * b1) + (c2[i] * b2 + c3[i] * b3);
-        }
-    }
-    let done = (x.len() / n - rest.len() / n).min(b.len());
-    for (column, b) in rest.chunks_exact(n).zip(&b[done..]) {
-        for (e, xi) in eta.iter_mut().zip(column) {
-            *e += xi * b;
-        }
-    }
-}
-
-/// `p[j] += dot(column j of x, g)` for a column-major `x` with `g.len()`
-/// rows, four columns at a time with four running sums each (one pass
-/// over `g` per four columns; the sums need not wait for each other).
-fn add_column_dots(p: &mut [f64], x: &[f64], g: &[f64]) {
-    let n = g.len();
-    let groups = x.chunks_exact(4 * n);
-    let rest = groups.remainder();
-    let mut j = 0;
-    for cols in groups {
-        let (c0, cols) = cols.split_at(n);
-        let (c1, cols) = cols.split_at(n);
-        let (c2, c3) = cols.split_at(n);
-        let mut acc = [[0.0f64; 4]; 4];
-        let quads = n / 4 * 4;
-        for i in (0..quads).step_by(4) {
-            let gq = &g[i..i + 4];
-            for (a, c) in acc.iter_mut().zip([c0, c1, c2, c3]) {
-                let cq = &c[i..i + 4];
-                for l in 0..4 {
-                    a[l] += cq[l] * gq[l];
-                }
-            }
-        }
-        for (k, c) in [c0, c1, c2, c3].into_iter().enumerate() {
-            let tail: f64 = c[quads..].iter().zip(&g[quads..]).map(|(x, y)| x * y).sum();
-            if let Some(pj) = p.get_mut(j + k) {
-                *pj += (acc[k][0] + acc[k][1]) + (acc[k][2] + acc[k][3]) + tail;
-            }
-        }
-        j += 4;
-    }
-    for (column, pj) in rest.chunks_exact(n).zip(p.iter_mut().skip(j)) {
-        *pj += dot(column, g);
-    }
 }
 
 /// `normal_id_glm_lpdf(y | x, alpha, beta, sigma)` with `x` column-major (`n x k`, `k` the size of beta).
@@ -137,7 +63,7 @@ pub(super) fn normal_id_glm(
         } else {
             eta.extend_from_slice(alpha.values);
         }
-        add_columns(eta, x.values, beta.values);
+        add_product(eta, x.values, beta.values);
         let keep_log_sigma = !propto || sigma.partials.is_some();
         let mut sum_sq = 0.0;
         let mut sum_log_sigma = 0.0;
@@ -211,7 +137,7 @@ pub(super) fn normal_id_glm(
             }
         }
         if let Some(p) = beta.partials.as_deref_mut() {
-            add_column_dots(p, x.values, g);
+            add_transpose_product(p, x.values, g);
         }
         if let Some(p) = x.partials.as_deref_mut() {
             for (column, b) in p.chunks_exact_mut(n).zip(beta.values) {

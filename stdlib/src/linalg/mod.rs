@@ -17,6 +17,7 @@
 //!   allocated per call after the first.
 
 pub mod cholesky;
+pub mod columns;
 pub(crate) mod dense;
 pub mod gp;
 pub mod products;

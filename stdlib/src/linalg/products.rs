@@ -6,7 +6,7 @@
 //! row_vector * matrix (`m = 1`), row_vector * vector (`m = n = 1`, a
 //! scalar), vector * row_vector (`k = 1`, an outer product).
 
-use super::dense::matmul;
+use super::columns::{add_product, add_transpose_product};
 use super::{check_len, check_square_len};
 use crate::error::DomainError;
 
@@ -23,7 +23,12 @@ pub fn multiply(
     check_len(f, "m1", a.len(), m * k)?;
     check_len(f, "m2", b.len(), k * n)?;
     check_len(f, "the result", c.len(), m * n)?;
-    matmul(a, b, m, k, n, c);
+    c.fill(0.0);
+    if m > 0 && k > 0 {
+        for (c_col, b_col) in c.chunks_exact_mut(m).zip(b.chunks_exact(k)) {
+            add_product(c_col, a, b_col);
+        }
+    }
     Ok(())
 }
 
@@ -56,13 +61,9 @@ pub fn multiply_reverse(
     }
     if !b_adj.is_empty() {
         check_len(f, "the adjoint of m2", b_adj.len(), k * n)?;
-        for j in 0..n {
-            for p in 0..k {
-                let mut s = 0.0;
-                for i in 0..m {
-                    s += a[i + p * m] * c_adj[i + j * m];
-                }
-                b_adj[p + j * k] += s;
+        if m > 0 && k > 0 {
+            for (b_adj_col, g) in b_adj.chunks_exact_mut(k).zip(c_adj.chunks_exact(m)) {
+                add_transpose_product(b_adj_col, a, g);
             }
         }
     }

@@ -561,7 +561,8 @@ impl<'a> Lowering<'a> {
             });
         }
         if op == BinOp::Mul {
-            return self.matrix_product(e, a, b, lt, rt, out);
+            let operands_active = (self.activity(lhs), self.activity(rhs));
+            return self.matrix_product(e, a, b, (lt, rt), operands_active, out);
         }
         Err(LowerError::unsupported(
             e.span,
@@ -605,8 +606,8 @@ impl<'a> Lowering<'a> {
         e: &Expr,
         a: Val,
         b: Val,
-        lt: UnsizedType,
-        rt: UnsizedType,
+        (lt, rt): (UnsizedType, UnsizedType),
+        (a_active, b_active): (bool, bool),
         out: &mut Vec<Stmt>,
     ) -> Result<Val, LowerError> {
         let (Val::Run(a), Val::Run(b)) = (a, b) else {
@@ -636,6 +637,23 @@ impl<'a> Lowering<'a> {
             BaseType::RowVector => vec![n],
             _ => vec![m, n],
         };
+        // A long inner dimension: stdlib's product kernel, whose loops read
+        // four columns per pass, and whose adjoint is two products (the
+        // loops below would write each element k1 times, and the gradient
+        // would keep a tape entry for every one of those writes).
+        if k1 > 8 && !dims.is_empty() {
+            use crate::codegen::stdlib_kernels::{matrix_fn_id, MatrixFn};
+            return self.function_kernel(
+                "cmod_k_matrix",
+                "multiply",
+                e.span,
+                &[matrix_fn_id(MatrixFn::Multiply), m, n, k1],
+                vec![(Val::Run(a), a_active), (Val::Run(b), b_active)],
+                result_ty,
+                dims,
+                out,
+            );
+        }
         let slot = self.temp(dims.clone(), false, active);
         // out[i + j*m] = sum_k a[i + k*m] * b[k + j*k2]
         let i_slot = self.int_temp();
