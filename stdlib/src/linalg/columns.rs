@@ -14,6 +14,14 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     acc.iter().sum::<f64>() + tail
 }
 
+/// Four adjacent columns of `n` rows each.
+fn four_columns(cols: &[f64], n: usize) -> [&[f64]; 4] {
+    let (c0, rest) = cols.split_at(n);
+    let (c1, rest) = rest.split_at(n);
+    let (c2, c3) = rest.split_at(n);
+    [c0, c1, c2, &c3[..n]]
+}
+
 /// `y += A x` for a column-major `A` with `y.len()` rows and `x.len()`
 /// columns, four columns at a time (one pass over `y` per four columns).
 pub fn add_product(y: &mut [f64], a: &[f64], x: &[f64]) {
@@ -26,9 +34,7 @@ pub fn add_product(y: &mut [f64], a: &[f64], x: &[f64]) {
     let rest = groups.remainder();
     let mut done = 0;
     for (cols, x) in groups.zip(x.chunks_exact(4)) {
-        let (c0, cols) = cols.split_at(n);
-        let (c1, cols) = cols.split_at(n);
-        let (c2, c3) = cols.split_at(n);
+        let [c0, c1, c2, c3] = four_columns(cols, n);
         let (x0, x1, x2, x3) = (x[0], x[1], x[2], x[3]);
         for i in 0..n {
             y[i] += (c0[i] * x0 + c1[i] * x1) + (c2[i] * x2 + c3[i] * x3);
@@ -55,9 +61,7 @@ pub fn add_transpose_product(p: &mut [f64], a: &[f64], g: &[f64]) {
     let rest = groups.remainder();
     let mut j = 0;
     for cols in groups {
-        let (c0, cols) = cols.split_at(n);
-        let (c1, cols) = cols.split_at(n);
-        let (c2, c3) = cols.split_at(n);
+        let [c0, c1, c2, c3] = four_columns(cols, n);
         let mut acc = [[0.0f64; 4]; 4];
         let quads = n / 4 * 4;
         for i in (0..quads).step_by(4) {
