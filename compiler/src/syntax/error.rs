@@ -321,6 +321,7 @@ pub fn describe_expected(expected: &[String]) -> String {
                         | "print"
                         | "reject"
                         | "fatal_error"
+                        | "profile"
                         | ";"
                         | "jacobian"
                 )

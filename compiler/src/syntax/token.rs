@@ -89,6 +89,8 @@ pub enum Tok<'s> {
     Reject,
     #[token("fatal_error")]
     FatalError,
+    #[token("profile")]
+    Profile,
     #[token("target")]
     Target,
     #[token("jacobian")]
@@ -259,6 +261,7 @@ impl Tok<'_> {
             Tok::Print => "print",
             Tok::Reject => "reject",
             Tok::FatalError => "fatal_error",
+            Tok::Profile => "profile",
             Tok::Target => "target",
             Tok::Jacobian => "jacobian",
             Tok::LBrace => "{",
