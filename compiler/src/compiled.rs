@@ -89,12 +89,23 @@ pub fn compile_with_seed(
     lowering.vals_arena = vals;
     lowering.ints_arena = ints;
 
+    let exits_before_model = lowering.loop_exit_spans.len();
     lowering.lower_model().map_err(lower_err)?;
     lowering.check_size().map_err(lower_err)?;
     let active = lowering.active.clone();
     let mut module = lowering.module.clone();
-    crate::ad::differentiate(&mut module, &active).map_err(|e| {
-        ModelError::Compile(LowerError::unsupported(Span::default(), e.message).to_diagnostic())
+    crate::ad::differentiate(&mut module, &active).map_err(|e| match e.kind {
+        // The IR keeps no spans; a loop exit is the one construct the
+        // gradient refuses, and the model block's first one is the place.
+        crate::ad::AdErrorKind::LoopExit => {
+            let span = lowering
+                .loop_exit_spans
+                .get(exits_before_model)
+                .copied()
+                .unwrap_or_default();
+            ModelError::Compile(LowerError::unsupported(span, e.message).to_diagnostic())
+        }
+        crate::ad::AdErrorKind::Internal => internal(e.message),
     })?;
     let jit = codegen::compile(
         &module,

@@ -25,7 +25,17 @@ use std::collections::HashMap;
 /// Why a function could not be differentiated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdError {
+    pub kind: AdErrorKind,
     pub message: String,
+}
+
+/// What kind of construct the differentiation refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdErrorKind {
+    /// `break` or `continue` in the model block (not supported yet).
+    LoopExit,
+    /// Input the lowering should never produce: a bug in cmod.
+    Internal,
 }
 
 struct Differentiator<'m> {
@@ -115,9 +125,11 @@ pub fn differentiate(module: &mut Module, active: &[bool]) -> Result<(), AdError
         .find(|f| f.name == "log_density")
         .cloned()
         .ok_or_else(|| AdError {
+            kind: AdErrorKind::Internal,
             message: "no log_density function".into(),
         })?;
     module.target.ok_or_else(|| AdError {
+        kind: AdErrorKind::Internal,
         message: "no target slot".into(),
     })?;
     module.tape_error =
@@ -502,11 +514,13 @@ impl Differentiator<'_> {
                 }
                 Stmt::Break | Stmt::Continue => {
                     return Err(AdError {
-                        message: "`break` or `continue` in code that depends on parameters".into(),
+                        kind: AdErrorKind::LoopExit,
+                        message: "`break` or `continue` in the model block (loop over a range, or put the rest of the loop body under an `if`)".into(),
                     });
                 }
                 Stmt::PushR(_) | Stmt::PushI(_) | Stmt::PopR(_) | Stmt::PopI(_) => {
                     return Err(AdError {
+                        kind: AdErrorKind::Internal,
                         message: "tape operations in the input of differentiation".into(),
                     });
                 }
@@ -697,6 +711,7 @@ impl Differentiator<'_> {
                 | Stmt::PopR(_)
                 | Stmt::PopI(_) => {
                     return Err(AdError {
+                        kind: AdErrorKind::Internal,
                         message: "unexpected statement in the reverse sweep".into(),
                     });
                 }

@@ -564,6 +564,18 @@ impl<'a> Lowering<'a> {
             let operands_active = (self.activity(lhs), self.activity(rhs));
             return self.matrix_product(e, a, b, (lt, rt), operands_active, out);
         }
+        // `A \ B` is mdivide_left(A, B); `B / A` with a matrix `A` is mdivide_right(B, A).
+        let division = match op {
+            BinOp::LeftDiv => Some("mdivide_left"),
+            BinOp::Div if rt.base == BaseType::Matrix => Some("mdivide_right"),
+            _ => None,
+        };
+        if let Some(name) = division {
+            let operands = [lhs.clone(), rhs.clone()];
+            if let Some(v) = self.lower_composite_matrix(e, name, &operands, a, b, out)? {
+                return Ok(v);
+            }
+        }
         Err(LowerError::unsupported(
             e.span,
             format!("the operator `{}` on `{lt}` and `{rt}`", op.text()),

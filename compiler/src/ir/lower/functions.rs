@@ -44,6 +44,12 @@ impl<'a> Lowering<'a> {
             let v = self.lower_expr(a, out)?;
             let var = self.decl_var(&p.name)?;
             let pty = crate::check::unsized_of(&p.ty);
+            if pty == UnsizedType::INT {
+                match self.const_int(a) {
+                    Ok(known) => self.known_int_args.insert(var, known),
+                    Err(_) => self.known_int_args.remove(&var),
+                };
+            }
             let dims = v.dims();
             let int = pty.base == BaseType::Int;
             let slot = self.alloc(format!("{fname}.{}", p.name.name), dims.clone(), int, true);

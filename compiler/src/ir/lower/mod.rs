@@ -131,6 +131,14 @@ pub struct Lowering<'a> {
     pub(crate) temp_count: usize,
     /// User-defined functions being inlined (guards against recursion).
     pub(crate) inlining: Vec<String>,
+    /// Int arguments of the function being inlined whose values are known
+    /// when compiling (from data or literals): sizes inside the function may
+    /// use them. Stan's function arguments cannot be assigned, so the value
+    /// holds for the whole body.
+    pub(crate) known_int_args: HashMap<VarId, i64>,
+    /// Where each `break` and `continue` was written, in lowering order, so
+    /// that a later stage that cannot handle one can name its place.
+    pub loop_exit_spans: Vec<Span>,
     /// Where the current inlined function stores its result, and the flag set by `return`.
     pub(crate) return_slots: Vec<(Option<VarStorage>, SlotId)>,
     /// The declared return type of each function being inlined.
@@ -167,6 +175,8 @@ impl<'a> Lowering<'a> {
             n_parameters: 0,
             temp_count: 0,
             inlining: Vec::new(),
+            known_int_args: HashMap::new(),
+            loop_exit_spans: Vec::new(),
             return_slots: Vec::new(),
             return_types: Vec::new(),
             too_large: None,
@@ -521,6 +531,9 @@ impl<'a> Lowering<'a> {
             }
             ExprKind::Var(_) => {
                 let var = *self.typed.var_refs.get(&e.id).ok_or_else(unknown)?;
+                if let Some(v) = self.known_int_args.get(&var) {
+                    return Ok(*v);
+                }
                 let info = self.typed.var(var);
                 let data_like = matches!(
                     info.origin,

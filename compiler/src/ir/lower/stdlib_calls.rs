@@ -635,7 +635,7 @@ impl<'a> Lowering<'a> {
 
     /// `mdivide_left(A, B) = inverse(A) * B`, `mdivide_right(B, A) = B * inverse(A)`
     /// (and `_spd`), `trace_quad_form(A, B) = trace(quad_form(A, B))`.
-    fn lower_composite_matrix(
+    pub(crate) fn lower_composite_matrix(
         &mut self,
         e: &Expr,
         n: &str,

@@ -303,10 +303,12 @@ impl<'a> Lowering<'a> {
                 Ok(())
             }
             StmtKind::Break => {
+                self.loop_exit_spans.push(stmt.span);
                 out.push(Stmt::Break);
                 Ok(())
             }
             StmtKind::Continue => {
+                self.loop_exit_spans.push(stmt.span);
                 out.push(Stmt::Continue);
                 Ok(())
             }

@@ -1,0 +1,115 @@
+//! Constructs that lower to others, checked by value and gradient against the form they stand for: matrix division operators, sizes from function arguments, profile blocks; and the message for `break` in the model block.
+
+mod support;
+
+use compiler::compiled::Evaluator;
+use std::sync::Arc;
+use support::compile_source;
+
+/// Log density and gradient of a model at `u` (no data).
+fn lp_and_gradient(source: &str, u: &[f64]) -> (f64, Vec<f64>) {
+    let model = compile_source("test.cmod", source, None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(model.n_unconstrained, u.len(), "{source}");
+    let mut ev = Evaluator::new(Arc::new(model));
+    let mut grad = vec![0.0; u.len()];
+    let lp = ev.log_density_gradient(u, &mut grad, true).unwrap();
+    (lp, grad)
+}
+
+fn point(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| 0.2 * ((i as f64 + 1.0) * 1.3).sin())
+        .collect()
+}
+
+#[test]
+fn matrix_division_operators_equal_mdivide() {
+    let declarations =
+        "parameters { cov_matrix[3] S; vector[3] v; row_vector[3] r; matrix[3, 2] B; }";
+    let operators = format!(
+        "{declarations}
+         model {{
+           target += normal_lpdf(S \\ v | 0, 1) + normal_lpdf(r / S | 0, 1);
+           target += normal_lpdf(to_vector(S \\ B) | 0, 1) + normal_lpdf(to_vector(B' / S) | 0, 1);
+         }}"
+    );
+    let functions = format!(
+        "{declarations}
+         model {{
+           target += normal_lpdf(mdivide_left(S, v) | 0, 1) + normal_lpdf(mdivide_right(r, S) | 0, 1);
+           target += normal_lpdf(to_vector(mdivide_left(S, B)) | 0, 1) + normal_lpdf(to_vector(mdivide_right(B', S)) | 0, 1);
+         }}"
+    );
+    let u = point(6 + 3 + 3 + 6);
+    let (la, ga) = lp_and_gradient(&operators, &u);
+    let (lb, gb) = lp_and_gradient(&functions, &u);
+    assert_eq!(la, lb);
+    assert_eq!(ga, gb);
+    assert!(la.is_finite() && ga.iter().any(|g| *g != 0.0));
+}
+
+#[test]
+fn sizes_inside_functions_may_come_from_int_arguments() {
+    let with_function = "
+        functions {
+          vector steps(int n, real x) {
+            vector[n] out;
+            for (i in 1:n) out[i] = i * x;
+            return out;
+          }
+        }
+        transformed data { int k = 4; }
+        parameters { real x; }
+        model { target += normal_lpdf(steps(3, x) | 0, 1) + normal_lpdf(steps(k, x) | 1, 2); }";
+    let written_out = "
+        parameters { real x; }
+        model {
+          target += normal_lpdf([x, 2 * x, 3 * x]' | 0, 1);
+          target += normal_lpdf([x, 2 * x, 3 * x, 4 * x]' | 1, 2);
+        }";
+    let (la, ga) = lp_and_gradient(with_function, &[0.3]);
+    let (lb, gb) = lp_and_gradient(written_out, &[0.3]);
+    assert!((la - lb).abs() < 1e-12, "{la} vs {lb}");
+    assert!((ga[0] - gb[0]).abs() < 1e-12, "{ga:?} vs {gb:?}");
+    // A size from an argument known only while the model runs stays a clear error.
+    let err = compile_source(
+        "test.cmod",
+        "functions { vector steps(int n) { vector[n] out = rep_vector(1, n); return out; } }
+         parameters { real x; }
+         model { for (j in 1:2) target += sum(steps(j)) * x; }",
+        None,
+    )
+    .err()
+    .expect("a size from a loop variable");
+    assert!(
+        err.contains("a size that is only known while the model runs"),
+        "{err}"
+    );
+}
+
+#[test]
+fn profile_blocks_run_their_statements() {
+    let profiled = "parameters { real x; } model { profile(\"prior\") { x ~ normal(1, 2); } }";
+    let plain = "parameters { real x; } model { { x ~ normal(1, 2); } }";
+    assert_eq!(
+        lp_and_gradient(profiled, &[0.4]),
+        lp_and_gradient(plain, &[0.4])
+    );
+}
+
+#[test]
+fn break_in_the_model_block_is_named_at_its_line() {
+    let err = compile_source(
+        "test.cmod",
+        "parameters { real x; }
+         model {
+           x ~ normal(0, 1);
+           while (1) { break; }
+         }",
+        None,
+    )
+    .err()
+    .expect("break is not supported in the model block yet");
+    assert!(err.contains("not supported yet"), "{err}");
+    assert!(err.contains("test.cmod:4:"), "{err}");
+}
