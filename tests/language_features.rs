@@ -1,4 +1,4 @@
-//! Constructs that lower to others, checked by value and gradient against the form they stand for: matrix division operators, sizes from function arguments, profile blocks; and the message for `break` in the model block.
+//! Constructs that lower to others, checked by value and gradient against the form they stand for: matrix division operators, sizes from function arguments, profile blocks, reduce_sum; and the messages for `break` in the model block and a misused reduce_sum.
 
 mod support;
 
@@ -112,4 +112,54 @@ fn break_in_the_model_block_is_named_at_its_line() {
     .expect("break is not supported in the model block yet");
     assert!(err.contains("not supported yet"), "{err}");
     assert!(err.contains("test.cmod:4:"), "{err}");
+}
+
+#[test]
+fn reduce_sum_is_the_partial_sum_over_the_whole_array() {
+    let functions = "
+        functions {
+          real partial_lpdf(array[] real slice, int start, int end, vector mu, real sigma) {
+            return normal_lpdf(slice | mu[start:end], sigma);
+          }
+        }";
+    let data = "
+        transformed data {
+          array[5] real y = {0.1, -0.4, 1.2, 0.7, -1.1};
+          vector[5] x = [1, 2, 3, 4, 5]';
+        }
+        parameters { real a; real b; real<lower=0> sigma; }";
+    let reduced = format!(
+        "{functions} {data}
+         model {{
+           target += reduce_sum(partial_lupdf, y, 1, a + b * x, sigma);
+           target += reduce_sum_static(partial_lpdf, y, 2, a + b * x, sigma);
+         }}"
+    );
+    let direct = format!(
+        "{data}
+         model {{ target += 2 * normal_lpdf(y | a + b * x, sigma); }}"
+    );
+    let u = [0.3, -0.2, 0.1];
+    let (la, ga) = lp_and_gradient(&reduced, &u);
+    let (lb, gb) = lp_and_gradient(&direct, &u);
+    assert!((la - lb).abs() < 1e-12 * lb.abs(), "{la} vs {lb}");
+    for (x, y) in ga.iter().zip(&gb) {
+        assert!((x - y).abs() < 1e-12 * y.abs().max(1.0), "{ga:?} vs {gb:?}");
+    }
+    // Misuse: the first argument must name a function, the grainsize must be an int.
+    for call in [
+        "reduce_sum(sigma, y, 1, a + b * x, sigma)",
+        "reduce_sum(partial_lpdf, y, 1.5, a + b * x, sigma)",
+        "reduce_sum(partial_lpdf, y, 1, a + b * x)",
+    ] {
+        let source = format!("{functions} {data} model {{ target += {call}; }}");
+        let err = compile_source("test.cmod", &source, None)
+            .err()
+            .unwrap_or_else(|| panic!("{call} compiled"));
+        assert!(
+            err.contains("reduce_sum") || err.contains("partial_lpdf"),
+            "{call}: {err}"
+        );
+        assert!(!err.contains("not supported yet"), "{call}: {err}");
+    }
 }

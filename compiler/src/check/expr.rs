@@ -357,6 +357,19 @@ impl Checker<'_> {
                 activity: Activity::Param,
             });
         }
+        if matches!(n, "reduce_sum" | "reduce_sum_static") && !self.user_functions.contains_key(n) {
+            return self.check_reduce_sum(e, name, args);
+        }
+        if stdlib::signatures::is_known_unsupported(n) && !self.user_functions.contains_key(n) {
+            // One message for the call: the arguments of these (ODE solvers,
+            // reduce_sum, map_rect...) often name functions, which would
+            // otherwise read as unknown variables.
+            self.error(CheckError::NotSupportedYet {
+                name: n.to_string(),
+                span: name.span,
+            });
+            return None;
+        }
         let arg_infos: Vec<Option<ExprInfo>> = args.iter().map(|a| self.check_expr(a)).collect();
         self.check_call_context(n, name.span);
         if bar && !is_distribution_function_name(n) {

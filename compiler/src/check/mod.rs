@@ -6,6 +6,7 @@
 
 mod error;
 mod expr;
+mod reduce_sum;
 pub mod rules;
 mod stmt;
 pub mod typed;

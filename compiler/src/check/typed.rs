@@ -96,6 +96,9 @@ pub enum CallTarget {
         signature: usize,
     },
     User(FunId),
+    /// `reduce_sum(f, x, grainsize, s...)` with `f` this user function: one
+    /// call `f(x, 1, size(x), s...)`.
+    ReduceSum(FunId),
 }
 
 /// The typed program: results indexed by `ExprId`, by declaration span, or by id.

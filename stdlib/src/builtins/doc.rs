@@ -79,6 +79,14 @@ pub fn functions_markdown() -> String {
         }
         out.push('\n');
     }
+    out.push_str("## Higher-order functions\n\n");
+    out.push_str(
+        "`reduce_sum(f, x, grainsize, ...)` and `reduce_sum_static` are supported: the \
+         checker types `f(x, 1, size(x), ...)` (a user function returning `real`, called \
+         by its `_lpdf`/`_lpmf` or `_lupdf`/`_lupmf` name), and cmod evaluates that one \
+         call over the whole array, the sum Stan forms from slices in parallel. The \
+         grainsize is accepted and not used.\n\n",
+    );
     out.push_str("## Not supported yet\n\n");
     out.push_str("These functions of Stan's give the diagnostic \"not supported yet\":\n\n");
     let mut unsupported: Vec<&str> = NOT_YET_SUPPORTED.to_vec();

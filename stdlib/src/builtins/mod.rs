@@ -358,8 +358,6 @@ pub static NOT_YET_SUPPORTED: &[&str] = &[
     "solve_powell_tol",
     "integrate_1d",
     "map_rect",
-    "reduce_sum",
-    "reduce_sum_static",
     // Hidden Markov models
     "hmm_marginal",
     "hmm_latent_rng",

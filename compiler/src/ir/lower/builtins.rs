@@ -123,10 +123,16 @@ impl<'a> Lowering<'a> {
         out: &mut Vec<Stmt>,
     ) -> Result<Val, LowerError> {
         let n = name.name.as_str();
-        if let Some(CallTarget::User(id)) = self.typed.calls.get(&e.id).cloned() {
-            let f = self.typed.functions[id.0 as usize].name.clone();
-            let refs: Vec<&Expr> = args.iter().collect();
-            return self.inline_call(&f, &refs, e.span, out);
+        match self.typed.calls.get(&e.id).cloned() {
+            Some(CallTarget::User(id)) => {
+                let f = self.typed.functions[id.0 as usize].name.clone();
+                let refs: Vec<&Expr> = args.iter().collect();
+                return self.inline_call(&f, &refs, e.span, out);
+            }
+            Some(CallTarget::ReduceSum(id)) => {
+                return self.inline_reduce_sum(id, args, e.span, out);
+            }
+            _ => {}
         }
         if args.is_empty() {
             if let Some(c) = constant(n) {

@@ -6,6 +6,15 @@ use crate::ir::*;
 use crate::syntax::ast::{self, Expr, Span};
 use stdlib::{BaseType, UnsizedType};
 
+/// An argument of an inlined call, lowered: its value, its type, and its
+/// value when it is an int known when compiling (which may size the
+/// function's locals).
+struct InlineArg {
+    val: Val,
+    ty: UnsizedType,
+    known_int: Option<i64>,
+}
+
 impl<'a> Lowering<'a> {
     /// Inlines a call to a user-defined function.
     pub(crate) fn inline_call(
@@ -15,14 +24,72 @@ impl<'a> Lowering<'a> {
         span: Span,
         out: &mut Vec<Stmt>,
     ) -> Result<Val, LowerError> {
+        let mut lowered = Vec::with_capacity(args.len());
+        for a in args {
+            lowered.push(self.inline_arg(a, out)?);
+        }
+        self.inline_lowered(fname, lowered, span, out)
+    }
+
+    /// `reduce_sum(f, x, grainsize, s...)` as the one call `f(x, 1, size(x), s...)`:
+    /// the sum Stan forms from slices of `x`, taken over the whole array.
+    pub(crate) fn inline_reduce_sum(
+        &mut self,
+        function: crate::check::FunId,
+        args: &[Expr],
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        let fname = self.typed.functions[function.0 as usize].name.clone();
+        let [_, x, _grainsize, shared @ ..] = args else {
+            return Err(LowerError::internal(
+                span,
+                "reduce_sum with fewer than 3 arguments",
+            ));
+        };
+        let x = self.inline_arg(x, out)?;
+        let n = x.val.dims().first().copied().unwrap_or(0);
+        if n == 0 {
+            return Ok(Val::Real(RExpr::Const(0.0)));
+        }
+        let index = |i: usize| InlineArg {
+            val: Val::Int(IExpr::Const(i as i64)),
+            ty: UnsizedType::INT,
+            known_int: Some(i as i64),
+        };
+        let mut lowered = vec![x, index(1), index(n)];
+        for a in shared {
+            lowered.push(self.inline_arg(a, out)?);
+        }
+        self.inline_lowered(&fname, lowered, span, out)
+    }
+
+    fn inline_arg(&mut self, a: &Expr, out: &mut Vec<Stmt>) -> Result<InlineArg, LowerError> {
+        let ty = self.ty(a)?;
+        let val = self.lower_expr(a, out)?;
+        let known_int = if ty == UnsizedType::INT {
+            self.const_int(a).ok()
+        } else {
+            None
+        };
+        Ok(InlineArg { val, ty, known_int })
+    }
+
+    /// Inlines a user function's body with its arguments lowered already.
+    fn inline_lowered(
+        &mut self,
+        fname: &str,
+        args: Vec<InlineArg>,
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
         if self.inlining.iter().any(|f| f == fname) {
             return Err(LowerError::unsupported(
                 span,
                 format!("recursive functions (`{fname}` calls itself)"),
             ));
         }
-        let arg_types: Vec<UnsizedType> =
-            args.iter().map(|a| self.ty(a)).collect::<Result<_, _>>()?;
+        let arg_types: Vec<UnsizedType> = args.iter().map(|a| a.ty).collect();
         let program = self.program;
         let def = program
             .functions()
@@ -41,13 +108,13 @@ impl<'a> Lowering<'a> {
         };
         let mut bound = Vec::new();
         for (p, a) in def.params.iter().zip(args) {
-            let v = self.lower_expr(a, out)?;
+            let v = a.val;
             let var = self.decl_var(&p.name)?;
             let pty = crate::check::unsized_of(&p.ty);
             if pty == UnsizedType::INT {
-                match self.const_int(a) {
-                    Ok(known) => self.known_int_args.insert(var, known),
-                    Err(_) => self.known_int_args.remove(&var),
+                match a.known_int {
+                    Some(known) => self.known_int_args.insert(var, known),
+                    None => self.known_int_args.remove(&var),
                 };
             }
             let dims = v.dims();

@@ -92,6 +92,12 @@ impl<'a> Lowering<'a> {
                             LowerError::internal(stmt.span, "a density returned a container")
                         })?
                     }
+                    CallTarget::ReduceSum(_) => {
+                        return Err(LowerError::internal(
+                            stmt.span,
+                            "reduce_sum as a distribution",
+                        ))
+                    }
                 };
                 self.push_add_target(value, out);
                 if let Some(t) = truncation {
