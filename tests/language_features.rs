@@ -163,3 +163,48 @@ fn reduce_sum_is_the_partial_sum_over_the_whole_array() {
         assert!(!err.contains("not supported yet"), "{call}: {err}");
     }
 }
+
+/// Densities computed by kernels (poisson, bernoulli_logit, binomial_logit)
+/// of parameters in transformed parameters and generated quantities (the
+/// log_lik pattern): the second lowering of transformed parameters, for the
+/// draws, once asked those kernels for adjoints that do not exist there.
+#[test]
+fn kernel_densities_of_parameters_in_transformed_parameters_and_generated_quantities() {
+    let source = "
+        parameters { real<lower=0> lambda; real a; }
+        transformed parameters { real lp_tp = poisson_lpmf(3 | lambda); }
+        model { lambda ~ gamma(2, 1); a ~ normal(0, 1); target += lp_tp; }
+        generated quantities {
+          real ll = poisson_lpmf(3 | lambda);
+          real lb = bernoulli_logit_lpmf(1 | a);
+          vector[2] v = [poisson_lpmf(1 | lambda), binomial_logit_lpmf(2 | 5, a)]';
+        }";
+    let direct = "
+        parameters { real<lower=0> lambda; real a; }
+        model { lambda ~ gamma(2, 1); a ~ normal(0, 1); target += poisson_lpmf(3 | lambda); }";
+    let u = [0.4, -0.3];
+    assert_eq!(lp_and_gradient(source, &u), lp_and_gradient(direct, &u));
+    let model = compile_source("test.cmod", source, None).unwrap_or_else(|e| panic!("{e}"));
+    let n_out = model.n_outputs;
+    let mut ev = Evaluator::new(Arc::new(model));
+    let mut out = vec![0.0; n_out];
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
+    ev.generate(&u, &mut rng, &mut out).unwrap();
+    let (lambda, a) = (u[0].exp(), u[1]);
+    let poisson =
+        |k: f64| k * lambda.ln() - lambda - (1..=k as u32).map(|i| (i as f64).ln()).sum::<f64>();
+    let log_inv_logit = |x: f64| -(-x).exp().ln_1p();
+    let expected = [
+        lambda,
+        a,
+        poisson(3.0),
+        poisson(3.0),
+        log_inv_logit(a),
+        poisson(1.0),
+        10f64.ln() + 2.0 * log_inv_logit(a) + 3.0 * log_inv_logit(-a),
+    ];
+    assert_eq!(out.len(), expected.len());
+    for (name, (got, want)) in ev.output_names().iter().zip(out.iter().zip(&expected)) {
+        assert!((got - want).abs() < 1e-12, "{name}: {got} vs {want}");
+    }
+}

@@ -123,10 +123,13 @@ enum Sel {
 }
 
 impl<'a> Lowering<'a> {
+    /// Whether `e` depends on parameters in code that is differentiated.
     pub(crate) fn activity(&self, e: &Expr) -> bool {
-        self.typed
-            .expr(e.id)
-            .is_some_and(|i| i.activity == Activity::Param)
+        self.differentiated
+            && self
+                .typed
+                .expr(e.id)
+                .is_some_and(|i| i.activity == Activity::Param)
     }
 
     pub(crate) fn ty(&self, e: &Expr) -> Result<UnsizedType, LowerError> {

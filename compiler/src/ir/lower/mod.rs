@@ -139,6 +139,11 @@ pub struct Lowering<'a> {
     /// Where each `break` and `continue` was written, in lowering order, so
     /// that a later stage that cannot handle one can name its place.
     pub loop_exit_spans: Vec<Span>,
+    /// Whether the statements being lowered are differentiated (the
+    /// log_density pass). Transformed parameters are lowered a second time
+    /// for `generate`, with the generated quantities; there nothing is a
+    /// parameter-dependent value, so no kernel asks for adjoints.
+    pub(crate) differentiated: bool,
     /// Where the current inlined function stores its result, and the flag set by `return`.
     pub(crate) return_slots: Vec<(Option<VarStorage>, SlotId)>,
     /// The declared return type of each function being inlined.
@@ -177,6 +182,7 @@ impl<'a> Lowering<'a> {
             inlining: Vec::new(),
             known_int_args: HashMap::new(),
             loop_exit_spans: Vec::new(),
+            differentiated: false,
             return_slots: Vec::new(),
             return_types: Vec::new(),
             too_large: None,
@@ -368,6 +374,7 @@ impl<'a> Lowering<'a> {
         self.theta_slot = Some(theta);
 
         // log_density: constrain, transformed parameters, model.
+        self.differentiated = true;
         let mut body = vec![Stmt::SetR(Place::at(target, 0), RExpr::Const(0.0))];
         self.block = BlockKind::Parameters;
         for (ty, name, var, offset, _) in &params {
@@ -390,6 +397,7 @@ impl<'a> Lowering<'a> {
         // generate: constrain and output the parameters (so a rejection
         // later keeps them, as Stan does), transformed parameters, generated
         // quantities, their outputs.
+        self.differentiated = false;
         let mut body = Vec::new();
         self.block = BlockKind::Parameters;
         for (ty, name, var, offset, _) in &params {

@@ -25,7 +25,7 @@ impl<'a> Lowering<'a> {
                         info.origin,
                         VarOrigin::Block(BlockKind::TransformedParameters)
                     );
-                let active = active && self.block != BlockKind::GeneratedQuantities;
+                let active = active && self.differentiated;
                 let slot = self.alloc(name.name.clone(), dims.clone(), int, active);
                 let storage = VarStorage {
                     slot,
@@ -209,7 +209,7 @@ impl<'a> Lowering<'a> {
                     var.name.clone(),
                     elem_dims.clone(),
                     int,
-                    info.activity == Activity::Param,
+                    self.differentiated && info.activity == Activity::Param,
                 );
                 self.vars.insert(
                     id,
