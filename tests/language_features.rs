@@ -208,3 +208,82 @@ fn kernel_densities_of_parameters_in_transformed_parameters_and_generated_quanti
         assert!((got - want).abs() < 1e-12, "{name}: {got} vs {want}");
     }
 }
+
+/// rep_matrix(vector, n) repeats the vector as columns, rep_matrix(row_vector,
+/// m) the row vector as rows (the second once filled the matrix column by
+/// column with the row vector's elements in turn: wrong values, silently).
+#[test]
+fn rep_matrix_repeats_vectors_as_columns_and_row_vectors_as_rows() {
+    let source = "
+        parameters { vector[3] c; row_vector[2] g; }
+        model { c ~ normal(0, 1); g ~ normal(0, 1); }
+        generated quantities {
+          matrix[3, 2] by_columns = rep_matrix(c, 2);
+          matrix[3, 2] by_rows = rep_matrix(g, 3);
+          matrix[2, 3] constant = rep_matrix(7, 2, 3);
+          real corner = rep_matrix(g, 3)[3, 2] + rep_matrix(c, 2)[3, 1];
+        }";
+    let model = compile_source("test.cmod", source, None).unwrap_or_else(|e| panic!("{e}"));
+    let n_out = model.n_outputs;
+    let mut ev = Evaluator::new(Arc::new(model));
+    let mut out = vec![0.0; n_out];
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
+    let (c, g) = ([1.0, 2.0, 3.0], [10.0, 20.0]);
+    ev.generate(&[c[0], c[1], c[2], g[0], g[1]], &mut rng, &mut out)
+        .unwrap();
+    let names = ev.output_names();
+    let value = |name: &str| out[names.iter().position(|n| n == name).unwrap()];
+    for i in 1..=3 {
+        for j in 1..=2 {
+            assert_eq!(value(&format!("by_columns.{i}.{j}")), c[i - 1]);
+            assert_eq!(value(&format!("by_rows.{i}.{j}")), g[j - 1]);
+        }
+    }
+    assert_eq!(value("constant.2.3"), 7.0);
+    assert_eq!(value("corner"), g[1] + c[2]);
+}
+
+/// `print` writes containers as Stan does: nested brackets per array
+/// dimension, a matrix row by row.
+#[test]
+fn print_writes_containers_as_stan_does() {
+    let dir = std::env::temp_dir().join(format!("cmod-print-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("printing.cmod");
+    std::fs::write(
+        &model,
+        "transformed data {
+           matrix[2, 3] Z = [[1, 2, 3], [4, 5, 6]];
+           array[2] vector[2] av = {[1, 2]', [3, 4]'};
+           array[2] matrix[2, 2] am = {[[1, 2], [3, 4]], [[5, 6], [7, 8]]};
+           print(\"Z=\", Z, \" av=\", av, \" am=\", am, \" x=\", 1.5);
+         }
+         parameters { real x; }
+         model { x ~ normal(0, 1); }",
+    )
+    .unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_cmod"))
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "--iter-warmup",
+            "1",
+            "--iter-sampling",
+            "1",
+            "--chains",
+            "1",
+        ])
+        .arg("--output-dir")
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&run.stdout).to_string() + &String::from_utf8_lossy(&run.stderr);
+    assert!(
+        text.contains(
+            "Z=[[1,2,3],[4,5,6]] av=[[1,2],[3,4]] am=[[[1,2],[3,4]],[[5,6],[7,8]]] x=1.5"
+        ),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

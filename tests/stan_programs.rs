@@ -25,14 +25,16 @@ fn every_program_matches_stan() {
     for name in &names {
         let source = std::fs::read_to_string(dir.join(format!("{name}.cmod"))).unwrap();
         let data = dir.join(format!("{name}.data.json"));
-        let stan: Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.stan.json"))).unwrap())
-                .unwrap();
+        let stan: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!("{name}.stan.json"))).unwrap(),
+        )
+        .unwrap();
         let num = |v: &Value| v.as_f64().unwrap();
         let u: Vec<f64> = stan["u"].as_array().unwrap().iter().map(num).collect();
         let stan_grad: Vec<f64> = stan["grad"].as_array().unwrap().iter().map(num).collect();
         let stan_lp = num(&stan["lp_propto_jac"]);
-        let model = compile_source(name, &source, Some(&data)).unwrap_or_else(|e| panic!("{name}:\n{e}"));
+        let model =
+            compile_source(name, &source, Some(&data)).unwrap_or_else(|e| panic!("{name}:\n{e}"));
         let mut ev = Evaluator::new(Arc::new(model));
         let mut grad = vec![0.0; u.len()];
         let lp = ev

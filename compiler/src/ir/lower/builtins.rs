@@ -685,12 +685,21 @@ impl<'a> Lowering<'a> {
                     dims.push(self.const_size(size)?);
                 }
                 let x = vals[0].clone();
-                if let Val::Run(inner) = &x {
+                let inner_len = x.dims().iter().product::<usize>();
+                // rep_matrix of a row vector repeats it as rows: in column-major
+                // storage, element k of the m x n result is x[k / m].
+                let mut rows_of_row_vector = None;
+                if n == "rep_matrix" && self.ty(&args[0])?.base == BaseType::RowVector {
+                    rows_of_row_vector = Some(dims[0].max(1));
+                    dims.push(inner_len);
+                } else if n == "rep_matrix" && self.ty(&args[0])?.base == BaseType::Vector {
+                    // ...and a vector as columns: the m x n result, element k is x[k % m].
+                    dims.insert(0, inner_len);
+                } else if let Val::Run(inner) = &x {
                     dims.extend(inner.dims.iter().copied());
                 }
                 let int = result_ty.base == BaseType::Int;
                 let slot = self.temp(dims.clone(), int, active);
-                let inner_len = x.dims().iter().product::<usize>();
                 let total: usize = dims.iter().product();
                 let run = Run {
                     slot,
@@ -699,14 +708,18 @@ impl<'a> Lowering<'a> {
                     dims: dims.clone(),
                 };
                 self.for_each_index(total, out, |_, k, body| {
+                    let (op, by) = match rows_of_row_vector {
+                        Some(m) => (IBinOp::Div, m),
+                        None => (IBinOp::Mod, inner_len),
+                    };
                     let src = match &x {
                         Val::Run(r) => Val::Run(Run {
                             offset: add(
                                 r.offset.clone(),
                                 IExpr::Bin(
-                                    IBinOp::Mod,
+                                    op,
                                     Box::new(k.clone()),
-                                    Box::new(IExpr::Const(inner_len as i64)),
+                                    Box::new(IExpr::Const(by as i64)),
                                 ),
                             ),
                             dims: vec![],

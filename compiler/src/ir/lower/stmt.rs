@@ -406,20 +406,7 @@ impl<'a> Lowering<'a> {
                 Printable::Expr(e) => match self.lower_expr(e, out)? {
                     Val::Int(i) => parts.push(PrintPart::Int(i)),
                     Val::Real(r) => parts.push(PrintPart::Real(r)),
-                    Val::Run(run) => {
-                        parts.push(PrintPart::Text("[".into()));
-                        for k in 0..run.len() {
-                            if k > 0 {
-                                parts.push(PrintPart::Text(",".into()));
-                            }
-                            if run.is_int() {
-                                parts.push(PrintPart::Int(run.int(IExpr::Const(k as i64))));
-                            } else {
-                                parts.push(PrintPart::Real(run.real(IExpr::Const(k as i64))));
-                            }
-                        }
-                        parts.push(PrintPart::Text("]".into()));
-                    }
+                    Val::Run(run) => print_run(&run, 0, &run.dims, &mut parts),
                 },
             }
         }
@@ -678,5 +665,58 @@ fn contains_return(s: &AstStmt) -> bool {
         | StmtKind::ForEach { body, .. }
         | StmtKind::While { body, .. } => contains_return(body),
         _ => false,
+    }
+}
+
+/// Stan's print form of a container starting at flat index `at`: arrays and
+/// vectors as `[a,b]`, nested for each array dimension, and a matrix row by
+/// row, `[[a,b],[c,d]]` (it is stored column by column).
+fn print_run(run: &Run, at: usize, dims: &[usize], parts: &mut Vec<PrintPart>) {
+    let element = |k: usize| {
+        if run.is_int() {
+            PrintPart::Int(run.int(IExpr::Const(k as i64)))
+        } else {
+            PrintPart::Real(run.real(IExpr::Const(k as i64)))
+        }
+    };
+    let list = |parts: &mut Vec<PrintPart>,
+                n: usize,
+                mut item: Box<dyn FnMut(&mut Vec<PrintPart>, usize) + '_>| {
+        parts.push(PrintPart::Text("[".into()));
+        for i in 0..n {
+            if i > 0 {
+                parts.push(PrintPart::Text(",".into()));
+            }
+            item(parts, i);
+        }
+        parts.push(PrintPart::Text("]".into()));
+    };
+    let depth = run.dims.len() - dims.len();
+    let in_array = depth < run.ty.array_dims as usize;
+    let matrix = run.ty.base == BaseType::Matrix && dims.len() == 2;
+    if !dims.is_empty() && (in_array || (dims.len() > 1 && !matrix)) {
+        // One array dimension at a time.
+        let stride: usize = dims[1..].iter().product();
+        list(
+            parts,
+            dims[0],
+            Box::new(|parts, i| print_run(run, at + i * stride, &dims[1..], parts)),
+        );
+    } else if let [rows, cols] = *dims {
+        list(
+            parts,
+            rows,
+            Box::new(|parts, i| {
+                list(
+                    parts,
+                    cols,
+                    Box::new(|parts, j| parts.push(element(at + i + j * rows))),
+                )
+            }),
+        );
+    } else if let [n] = *dims {
+        list(parts, n, Box::new(|parts, i| parts.push(element(at + i))));
+    } else {
+        parts.push(element(at));
     }
 }
