@@ -129,6 +129,7 @@ pub(super) fn add(r: &mut Rows) {
     r.add("identity_matrix", "int -> matrix");
     r.add("diag_matrix", "vector -> matrix");
     r.add("diagonal", "matrix -> vector");
+    r.add("symmetrize_from_lower_tri", "matrix -> matrix");
 
     r.group("Conversion and reshaping");
     for t in [

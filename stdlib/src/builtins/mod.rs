@@ -358,6 +358,16 @@ pub static NOT_YET_SUPPORTED: &[&str] = &[
     "solve_powell_tol",
     "integrate_1d",
     "map_rect",
+    "generate_laplace_options",
+    // Newer functions and distributions
+    "trace_dot",
+    "wiener_lcdf_unnorm",
+    "wiener_lccdf_unnorm",
+    "yule_simon_lpmf",
+    "yule_simon_cdf",
+    "yule_simon_lcdf",
+    "yule_simon_lccdf",
+    "yule_simon_rng",
     // Hidden Markov models
     "hmm_marginal",
     "hmm_latent_rng",

@@ -199,7 +199,14 @@ impl<'a> Lowering<'a> {
                     dims: vec![len],
                 })
             }
-            "diagonal" | "col" | "row" | "block" | "sub_col" | "sub_row" | "transpose" => {
+            "diagonal"
+            | "col"
+            | "row"
+            | "block"
+            | "sub_col"
+            | "sub_row"
+            | "transpose"
+            | "symmetrize_from_lower_tri" => {
                 let Some(Val::Run(a)) = vals.first() else {
                     return Ok(None);
                 };
@@ -230,6 +237,17 @@ impl<'a> Lowering<'a> {
                 // (result dims, (row, col) of result element (i, j) in `a`)
                 let (dims, r0, c0, transpose): (Vec<usize>, i64, i64, bool) = match n {
                     "diagonal" => (vec![rows.min(cols)], 0, 0, false),
+                    "symmetrize_from_lower_tri" => {
+                        if rows != cols {
+                            return Err(LowerError::new(
+                                e.span,
+                                format!(
+                                    "{n}: the matrix must be square, but it is {rows} x {cols}"
+                                ),
+                            ));
+                        }
+                        (vec![rows, cols], 0, 0, false)
+                    }
                     "col" => {
                         check(ints[0], 1, cols, "columns")?;
                         (vec![rows], 0, ints[0] - 1, false)
@@ -291,6 +309,19 @@ impl<'a> Lowering<'a> {
                         "row" => (IExpr::Const(r0), k.clone()),
                         "sub_row" => (IExpr::Const(r0), add(k.clone(), IExpr::Const(c0))),
                         "block" => (add(i, IExpr::Const(r0)), add(j, IExpr::Const(c0))),
+                        // The lower triangle, read for both halves.
+                        "symmetrize_from_lower_tri" => {
+                            let below =
+                                IExpr::CmpI(CmpOp::Gt, Box::new(i.clone()), Box::new(j.clone()));
+                            (
+                                IExpr::Select(
+                                    Box::new(below.clone()),
+                                    Box::new(i.clone()),
+                                    Box::new(j.clone()),
+                                ),
+                                IExpr::Select(Box::new(below), Box::new(j), Box::new(i)),
+                            )
+                        }
                         _ if transpose => (j, i),
                         _ => (i, j),
                     };
