@@ -11,6 +11,7 @@ mod densities;
 mod error;
 mod expr;
 mod functions;
+mod products;
 mod reductions;
 mod rng;
 mod scalar_densities;
