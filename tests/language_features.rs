@@ -287,3 +287,18 @@ fn print_writes_containers_as_stan_does() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `data`-only arguments (to_int's) may depend on parameters in generated
+/// quantities, where every value is a number (Stan accepts this), but not in
+/// the model block.
+#[test]
+fn data_only_arguments_may_use_parameters_in_generated_quantities() {
+    let gq = "parameters { real x; } model { x ~ normal(0, 1); }
+              generated quantities { int positive = to_int(x > 0 ? 1.0 : 0.0); }";
+    compile_source("test.cmod", gq, None).unwrap_or_else(|e| panic!("{e}"));
+    let model = "parameters { real x; } model { x ~ normal(to_int(x), 1); }";
+    let err = compile_source("test.cmod", model, None)
+        .err()
+        .expect("to_int of a parameter in the model block");
+    assert!(err.contains("must be data"), "{err}");
+}

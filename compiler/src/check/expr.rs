@@ -444,7 +444,7 @@ impl Checker<'_> {
             if let Some((_, id)) = best {
                 let f = self.out.functions[id.0 as usize].clone();
                 for ((param, info), expr) in f.params.iter().zip(args).zip(arg_exprs) {
-                    if param.1 && info.activity == Activity::Param {
+                    if param.1 && info.activity == Activity::Param && self.data_only_applies() {
                         self.error(CheckError::DataArgumentNotData {
                             name: name.to_string(),
                             span: expr.span,
@@ -501,7 +501,10 @@ impl Checker<'_> {
             Some((index, ret)) => {
                 let sig = &signatures[index];
                 for ((param, info), expr) in sig.args.iter().zip(args).zip(arg_exprs) {
-                    if param.data_only && info.activity == Activity::Param {
+                    if param.data_only
+                        && info.activity == Activity::Param
+                        && self.data_only_applies()
+                    {
                         self.error(CheckError::DataArgumentNotData {
                             name: name.to_string(),
                             span: expr.span,
@@ -536,6 +539,13 @@ impl Checker<'_> {
     }
 
     /// Where `target +=`, `~` and `target()` may appear.
+    /// Whether `data`-only arguments must be data here: not in generated
+    /// quantities, where every value is a plain number (as in Stan, whose
+    /// generated quantities have no autodiff variables).
+    fn data_only_applies(&self) -> bool {
+        self.ctx.function.is_some() || self.ctx.block != BlockKind::GeneratedQuantities
+    }
+
     pub(crate) fn target_allowed(&self) -> bool {
         match self.ctx.function {
             Some((_, suffix)) => suffix == FunSuffix::Lp,

@@ -582,12 +582,24 @@ impl<'a> Lowering<'a> {
                 Ok(self.ints_arena[offset + flat])
             }
             ExprKind::Call { name, args, .. } => {
+                // The dims of a variable, or of an element of it picked by
+                // single indices (`xs[1]` of an array of vectors).
                 let dims_of = |this: &mut Self, a: &Expr| -> Result<Vec<usize>, LowerError> {
-                    let ExprKind::Var(_) = a.kind else {
-                        return Err(unknown());
+                    let (base, picked) = match &a.kind {
+                        ExprKind::Var(_) => (a, 0),
+                        ExprKind::Indexed { base, indices }
+                            if matches!(base.kind, ExprKind::Var(_))
+                                && indices.iter().all(|i| matches!(i, ast::Index::Single(_))) =>
+                        {
+                            (&**base, indices.len())
+                        }
+                        _ => return Err(unknown()),
                     };
-                    let var = *this.typed.var_refs.get(&a.id).ok_or_else(unknown)?;
-                    Ok(this.vars.get(&var).ok_or_else(unknown)?.dims.clone())
+                    let var = *this.typed.var_refs.get(&base.id).ok_or_else(unknown)?;
+                    let dims = &this.vars.get(&var).ok_or_else(unknown)?.dims;
+                    dims.get(picked..)
+                        .map(<[usize]>::to_vec)
+                        .ok_or_else(unknown)
                 };
                 match (name.name.as_str(), args.as_slice()) {
                     ("size", [a]) => Ok(*dims_of(self, a)?.first().unwrap_or(&1) as i64),
