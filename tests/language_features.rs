@@ -71,6 +71,39 @@ fn sizes_inside_functions_may_come_from_int_arguments() {
     let (lb, gb) = lp_and_gradient(written_out, &[0.3]);
     assert!((la - lb).abs() < 1e-12, "{la} vs {lb}");
     assert!((ga[0] - gb[0]).abs() < 1e-12, "{ga:?} vs {gb:?}");
+    // A local int never assigned again may size what follows too.
+    let with_local = "
+        functions {
+          vector steps(array[] real xs, real x) {
+            int n = size(xs);
+            vector[n] out;
+            for (i in 1:n) out[i] = i * x;
+            return out;
+          }
+        }
+        transformed data { array[3] real grid = {0.0, 1.0, 2.0}; }
+        parameters { real x; }
+        model { target += normal_lpdf(steps(grid, x) | 0, 1); }";
+    let written =
+        "parameters { real x; } model { target += normal_lpdf([x, 2 * x, 3 * x]' | 0, 1); }";
+    assert_eq!(
+        lp_and_gradient(with_local, &[0.3]),
+        lp_and_gradient(written, &[0.3])
+    );
+    // One assigned again is not a known size.
+    let reassigned = compile_source(
+        "test.cmod",
+        "functions { vector f(int m) { int n = m; n += 1; vector[n] v = rep_vector(1, n); return v; } }
+         parameters { real x; }
+         model { target += sum(f(2)) * x; }",
+        None,
+    )
+    .err()
+    .expect("a reassigned size");
+    assert!(
+        reassigned.contains("only known while the model runs"),
+        "{reassigned}"
+    );
     // A size from an argument known only while the model runs stays a clear error.
     let err = compile_source(
         "test.cmod",

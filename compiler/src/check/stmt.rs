@@ -508,6 +508,9 @@ impl Checker<'_> {
         let Some(target_info) = self.check_expr(target) else {
             return;
         };
+        if let Some(var) = self.out.var_refs.get(&root.id).copied() {
+            self.out.assigned.insert(var);
+        }
         let Some(var_id) = self.out.var_refs.get(&root.id).copied() else {
             return;
         };

@@ -1,7 +1,7 @@
 //! The checker's output: the syntax tree plus side tables giving every expression its type and activity.
 
 use crate::syntax::ast::{BlockKind, ExprId, Span};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use stdlib::UnsizedType;
 
 /// Whether a value can depend on the parameters (and so needs derivatives).
@@ -118,6 +118,9 @@ pub struct TypedProgram {
     pub tildes: HashMap<usize, CallTarget>,
     /// What each call statement resolves to, by the start of the function name's span.
     pub statement_calls: HashMap<usize, CallTarget>,
+    /// Variables that some statement assigns to after their declaration
+    /// (whole or in part); the others keep their initial value.
+    pub assigned: HashSet<VarId>,
 }
 
 impl TypedProgram {

@@ -132,10 +132,10 @@ pub struct Lowering<'a> {
     pub(crate) temp_count: usize,
     /// User-defined functions being inlined (guards against recursion).
     pub(crate) inlining: Vec<String>,
-    /// Int arguments of the function being inlined whose values are known
-    /// when compiling (from data or literals): sizes inside the function may
-    /// use them. Stan's function arguments cannot be assigned, so the value
-    /// holds for the whole body.
+    /// Int variables whose values are known when compiling although they
+    /// are not data: arguments of the function being inlined (Stan's
+    /// function arguments cannot be assigned) and local ints initialized
+    /// from known values and never assigned again. Sizes may use them.
     pub(crate) known_int_args: HashMap<VarId, i64>,
     /// Where each `break` and `continue` was written, in lowering order, so
     /// that a later stage that cannot handle one can name its place.

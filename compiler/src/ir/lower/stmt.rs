@@ -48,6 +48,15 @@ impl<'a> Lowering<'a> {
                                 let offset = self.module.layout.slot(slot).offset;
                                 self.ints_arena[offset] = value;
                             }
+                        } else if int && run.dims.is_empty() && !self.typed.assigned.contains(&var)
+                        {
+                            // A local int never assigned again (`int n = size(x);`
+                            // in a function) keeps a value known when compiling,
+                            // which may size what follows.
+                            match self.const_int(init) {
+                                Ok(value) => self.known_int_args.insert(var, value),
+                                Err(_) => self.known_int_args.remove(&var),
+                            };
                         }
                         let v = self.lower_expr(init, out)?;
                         self.store_into(&run, v, out)?;
