@@ -17,8 +17,6 @@ use stdlib::math::LOG_SQRT_TWO_PI;
 thread_local! {
     /// The linear predictor, then d lp / d eta, one entry per observation.
     static ETA: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
-    /// Row-major copies of the design matrix and its partials, for stdlib's kernel.
-    static ROW_MAJOR: RefCell<(Vec<f64>, Vec<f64>)> = const { RefCell::new((Vec::new(), Vec::new())) };
     /// Whether the running density call needs partials (it does not in the
     /// forward call of `log_density`, where partial buffers only mark which
     /// arguments are parameters).
@@ -160,33 +158,7 @@ fn row_major(
     propto: bool,
 ) -> Result<f64, dist::DomainError> {
     let k = beta.values.len();
-    let n = x.values.len().checked_div(k).unwrap_or(0);
-    ROW_MAJOR.with(|s| {
-        let (values, partials) = &mut *s.borrow_mut();
-        values.clear();
-        values.resize(n * k, 0.0);
-        for j in 0..k {
-            for i in 0..n {
-                values[i * k + j] = x.values[i + j * n];
-            }
-        }
-        let x_active = x.partials.is_some();
-        partials.clear();
-        partials.resize(if x_active { n * k } else { 0 }, 0.0);
-        let matrix = dist::Matrix {
-            values,
-            rows: n,
-            cols: k,
-            partials: x_active.then_some(&mut partials[..]),
-        };
-        let lp = dist::normal_id_glm_lpdf(y, matrix, alpha, beta, sigma, propto)?;
-        if let Some(px) = x.partials.as_deref_mut() {
-            for j in 0..k {
-                for i in 0..n {
-                    px[i + j * n] += partials[i * k + j];
-                }
-            }
-        }
-        Ok(lp)
+    super::stdlib_kernels::with_glm_matrix(&mut x, k, |matrix| {
+        dist::normal_id_glm_lpdf(y, matrix, alpha, beta, sigma, propto)
     })
 }

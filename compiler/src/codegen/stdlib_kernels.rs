@@ -106,7 +106,7 @@ thread_local! {
 }
 
 /// Calls a GLM kernel with `x` (column-major `n x k`, `k` the size of `beta`) made row-major.
-fn with_glm_matrix<'a>(
+pub(super) fn with_glm_matrix<'a>(
     x: &mut RealArg<'a>,
     k: usize,
     f: impl FnOnce(dist::Matrix<'_>) -> Result<f64, DomainError>,
