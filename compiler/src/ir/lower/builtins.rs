@@ -582,22 +582,7 @@ impl<'a> Lowering<'a> {
                 Val::Run(copy)
             }
             ("identity_matrix", [Val::Int(IExpr::Const(k))]) if *k >= 0 => {
-                let k = *k as usize;
-                self.elementwise(matrix, vec![k, k], false, out, |i| {
-                    RExpr::Select(
-                        Box::new(IExpr::CmpI(
-                            CmpOp::Eq,
-                            Box::new(IExpr::Bin(
-                                IBinOp::Mod,
-                                Box::new(i.clone()),
-                                Box::new(IExpr::Const(k as i64 + 1)),
-                            )),
-                            Box::new(IExpr::Const(0)),
-                        )),
-                        Box::new(RExpr::Const(1.0)),
-                        Box::new(RExpr::Const(0.0)),
-                    )
-                })?
+                self.identity_matrix(*k as usize, out)?
             }
             _ => return Ok(None),
         };

@@ -9,6 +9,29 @@ use crate::syntax::ast::Expr;
 use stdlib::{BaseType, UnsizedType};
 
 impl<'a> Lowering<'a> {
+    /// The `k x k` identity matrix: ones where the flat index is a multiple of `k + 1`.
+    pub(crate) fn identity_matrix(
+        &mut self,
+        k: usize,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        self.elementwise(MATRIX, vec![k, k], false, out, |i| {
+            RExpr::Select(
+                Box::new(IExpr::CmpI(
+                    CmpOp::Eq,
+                    Box::new(IExpr::Bin(
+                        IBinOp::Mod,
+                        Box::new(i.clone()),
+                        Box::new(IExpr::Const(k as i64 + 1)),
+                    )),
+                    Box::new(IExpr::Const(0)),
+                )),
+                Box::new(RExpr::Const(1.0)),
+                Box::new(RExpr::Const(0.0)),
+            )
+        })
+    }
+
     /// Constructors and slices: zeros/ones/one_hot/linspaced/uniform_simplex/identity,
     /// diagonal, col, row, block, sub_col, sub_row, reverse, transpose, dims, norms,
     /// rows/columns dot products.
@@ -169,21 +192,7 @@ impl<'a> Lowering<'a> {
             }
             "identity_matrix" => {
                 let k = size_arg(self, 0)?;
-                self.elementwise(MATRIX, vec![k, k], false, out, |i| {
-                    RExpr::Select(
-                        Box::new(IExpr::CmpI(
-                            CmpOp::Eq,
-                            Box::new(IExpr::Bin(
-                                IBinOp::Mod,
-                                Box::new(i.clone()),
-                                Box::new(IExpr::Const(k as i64 + 1)),
-                            )),
-                            Box::new(IExpr::Const(0)),
-                        )),
-                        Box::new(RExpr::Const(1.0)),
-                        Box::new(RExpr::Const(0.0)),
-                    )
-                })?
+                self.identity_matrix(k, out)?
             }
             "dims" => {
                 let dims = vals.first().map(|v| v.dims()).unwrap_or_default();
