@@ -26,6 +26,8 @@ pub mod run;
 pub mod stan_csv;
 pub mod step_size_adaptation;
 pub mod summary;
+mod trajectory_weights;
+mod u_turn;
 
 pub use chain_runner::{ChainError, ChainNotices};
 pub use config::{AdaptConfig, InitialValues, SamplerConfig};

@@ -13,7 +13,10 @@
 use crate::chain_rng::ChainRng;
 use crate::hamiltonian::{Hamiltonian, PhasePoint};
 use crate::phase_pool::PhasePool;
+use crate::trajectory_weights::{Logarithm, Plain, Weight};
+use crate::u_turn::{merge_and_check, merge_and_check_pair, Boundary};
 use rand::RngExt;
+use std::marker::PhantomData;
 
 /// Stan's divergence threshold: an energy error above this ends the trajectory.
 pub const MAX_ENERGY_ERROR: f64 = 1000.0;
@@ -45,106 +48,17 @@ struct TreeLevel {
 }
 
 /// A finished valid subtree: its multinomial proposal and its first point
-/// (slots the subtree holds once each) and the log of its summed weights.
-/// Its last point is the builder's current point.
-struct Subtree {
+/// (slots the subtree holds once each) and its summed weights. Its last
+/// point is the builder's current point.
+struct Subtree<W> {
     propose: usize,
     beg: usize,
-    log_sum_weight: f64,
-}
-
-/// A subtree's point at one side of the boundary between its halves.
-#[derive(Clone, Copy)]
-struct Boundary<'a> {
-    momentum: &'a [f64],
-    velocity: &'a [f64],
-}
-
-/// log(exp(a) + exp(b)) as Stan's math library computes it: the larger
-/// argument plus `log1p(exp(-difference))`, one `exp` and one `ln_1p`.
-fn log_sum_exp(a: f64, b: f64) -> f64 {
-    if a == f64::NEG_INFINITY {
-        return b;
-    }
-    if b == f64::NEG_INFINITY {
-        return a;
-    }
-    let (max, min) = if a > b { (a, b) } else { (b, a) };
-    max + (min - max).exp().ln_1p()
-}
-
-/// Merges the sums of momenta of two adjacent parts a (earlier) and b (later)
-/// of a trajectory into `rho_out = rho_a + rho_b`, and applies Stan's three
-/// U-turn checks in one pass: around the merged part (between the
-/// velocities at its two ends), and across the boundary between a and b
-/// (from the merged part's start to b's first point, with rho_a plus b's
-/// first momentum; from a's last point to the merged part's end, with rho_b
-/// plus a's last momentum). Each check is Stan's `compute_criterion`: both
-/// velocities must have a positive projection on rho. Each projection is
-/// summed in index order as before, so the results are the same bits as
-/// three separate passes.
-#[allow(clippy::too_many_arguments)]
-fn merge_and_check(
-    rho_out: &mut [f64],
-    rho_a: &[f64],
-    rho_b: &[f64],
-    p_sharp_beg: &[f64],
-    p_sharp_end: &[f64],
-    a_end: Boundary<'_>,
-    b_beg: Boundary<'_>,
-) -> bool {
-    let n = rho_out.len();
-    let (rho_a, rho_b, p_sharp_beg, p_sharp_end) = (
-        &rho_a[..n],
-        &rho_b[..n],
-        &p_sharp_beg[..n],
-        &p_sharp_end[..n],
-    );
-    let (p_a_end, p_sharp_a_end) = (&a_end.momentum[..n], &a_end.velocity[..n]);
-    let (p_b_beg, p_sharp_b_beg) = (&b_beg.momentum[..n], &b_beg.velocity[..n]);
-    let (mut merged_plus, mut merged_minus) = (0.0, 0.0);
-    let (mut into_b_plus, mut into_b_minus) = (0.0, 0.0);
-    let (mut from_a_plus, mut from_a_minus) = (0.0, 0.0);
-    for i in 0..n {
-        let merged = rho_a[i] + rho_b[i];
-        rho_out[i] = merged;
-        merged_plus += p_sharp_end[i] * merged;
-        merged_minus += p_sharp_beg[i] * merged;
-        let into_b = rho_a[i] + p_b_beg[i];
-        into_b_plus += p_sharp_b_beg[i] * into_b;
-        into_b_minus += p_sharp_beg[i] * into_b;
-        let from_a = rho_b[i] + p_a_end[i];
-        from_a_plus += p_sharp_end[i] * from_a;
-        from_a_minus += p_sharp_a_end[i] * from_a;
-    }
-    merged_plus > 0.0
-        && merged_minus > 0.0
-        && into_b_plus > 0.0
-        && into_b_minus > 0.0
-        && from_a_plus > 0.0
-        && from_a_minus > 0.0
-}
-
-/// `merge_and_check` for a subtree of two points a and b: rho_a and rho_b
-/// are their momenta, and the three checks are one (Stan's three
-/// `compute_criterion` calls get the same velocities and the same rho).
-fn merge_and_check_pair(rho_out: &mut [f64], a: Boundary<'_>, b: Boundary<'_>) -> bool {
-    let n = rho_out.len();
-    let (p_a, p_sharp_a) = (&a.momentum[..n], &a.velocity[..n]);
-    let (p_b, p_sharp_b) = (&b.momentum[..n], &b.velocity[..n]);
-    let (mut plus, mut minus) = (0.0, 0.0);
-    for i in 0..n {
-        let merged = p_a[i] + p_b[i];
-        rho_out[i] = merged;
-        plus += p_sharp_b[i] * merged;
-        minus += p_sharp_a[i] * merged;
-    }
-    plus > 0.0 && minus > 0.0
+    sum_weight: W,
 }
 
 /// Builds the subtrees of one transition: Stan's `build_tree` with its
 /// running totals, moving through the pool from `current`.
-struct TreeBuilder<'a> {
+struct TreeBuilder<'a, W> {
     hamiltonian: &'a mut Hamiltonian,
     rng: &'a mut ChainRng,
     pool: &'a mut PhasePool,
@@ -155,9 +69,12 @@ struct TreeBuilder<'a> {
     n_leapfrog: usize,
     sum_metro_prob: f64,
     divergent: bool,
+    /// A point too heavy for the weights' form `W` (see `trajectory_weights`).
+    too_heavy: bool,
+    weights: PhantomData<W>,
 }
 
-impl TreeBuilder<'_> {
+impl<W: Weight> TreeBuilder<'_, W> {
     /// Makes the current point `slot` (the end the next subtree grows from).
     fn start_from(&mut self, slot: usize) {
         self.pool.retain(slot);
@@ -165,10 +82,10 @@ impl TreeBuilder<'_> {
         self.current = slot;
     }
 
-    /// One leapfrog step from the current point to a new one; its log
-    /// weight h0 - h, or None if it diverged.
+    /// One leapfrog step from the current point to a new one; its weight
+    /// exp(h0 - h), or None if it diverged or is too heavy for `W`.
     #[inline(always)]
-    fn leaf(&mut self) -> Option<f64> {
+    fn leaf(&mut self) -> Option<W> {
         let next = self.pool.acquire();
         let (from, to) = self.pool.pair(self.current, next);
         let (log_density, h) = self.hamiltonian.leapfrog_into(from, to, self.signed_step);
@@ -180,16 +97,15 @@ impl TreeBuilder<'_> {
         if h - self.h0 > MAX_ENERGY_ERROR {
             self.divergent = true;
         }
-        let log_weight = self.h0 - h;
-        self.sum_metro_prob += if log_weight > 0.0 {
-            1.0
-        } else {
-            log_weight.exp()
+        let Some(weight) = W::of_point(self.h0 - h) else {
+            self.too_heavy = true;
+            return None;
         };
+        self.sum_metro_prob += weight.acceptance();
         if self.divergent {
             None
         } else {
-            Some(log_weight)
+            Some(weight)
         }
     }
 
@@ -202,22 +118,22 @@ impl TreeBuilder<'_> {
     }
 
     /// Stan's choice between the proposals of a subtree's two halves: true
-    /// for the final half's, with probability exp(its weight - the merged
-    /// weight).
+    /// for the final half's, with probability its weight / the merged
+    /// weight.
     #[inline(always)]
-    fn takes_final(&mut self, log_sum_weight_final: f64, log_sum_weight_subtree: f64) -> bool {
-        if log_sum_weight_final > log_sum_weight_subtree {
-            true
-        } else {
-            let accept_prob = (log_sum_weight_final - log_sum_weight_subtree).exp();
-            self.rng.random::<f64>() < accept_prob
-        }
+    fn takes_final(&mut self, sum_weight_final: W, sum_weight_subtree: W) -> bool {
+        sum_weight_final.exceeds(sum_weight_subtree)
+            || W::chooses(
+                self.rng.random::<f64>(),
+                sum_weight_final,
+                sum_weight_subtree,
+            )
     }
 
     /// The subtree if it did not make a U-turn; otherwise None, letting go
     /// of its slots.
     #[inline(always)]
-    fn keep_if(&mut self, persist: bool, subtree: Subtree) -> Option<Subtree> {
+    fn keep_if(&mut self, persist: bool, subtree: Subtree<W>) -> Option<Subtree<W>> {
         if persist {
             Some(subtree)
         } else {
@@ -228,15 +144,15 @@ impl TreeBuilder<'_> {
     }
 
     /// A subtree of one point (its sum of momenta is its momentum).
-    fn single(&mut self) -> Option<Subtree> {
-        let log_weight = self.leaf()?;
+    fn single(&mut self) -> Option<Subtree<W>> {
+        let weight = self.leaf()?;
         let point = self.current;
         self.pool.retain(point);
         self.pool.retain(point);
         Some(Subtree {
             propose: point,
             beg: point,
-            log_sum_weight: log_weight,
+            sum_weight: weight,
         })
     }
 
@@ -249,20 +165,20 @@ impl TreeBuilder<'_> {
         depth: usize,
         levels: &mut [TreeLevel],
         rho_out: &mut [f64],
-    ) -> Option<Subtree> {
+    ) -> Option<Subtree<W>> {
         if depth == 1 {
-            let log_weight_a = self.leaf()?;
+            let weight_a = self.leaf()?;
             let a = self.current;
             // Held as the subtree's first point (the builder's own hold goes
             // with the next step).
             self.pool.retain(a);
-            let Some(log_weight_b) = self.leaf() else {
+            let Some(weight_b) = self.leaf() else {
                 self.pool.release(a);
                 return None;
             };
             let b = self.current;
-            let log_sum_weight = log_sum_exp(log_weight_a, log_weight_b);
-            let propose = if self.takes_final(log_weight_b, log_sum_weight) {
+            let sum_weight = weight_a.plus(weight_b);
+            let propose = if self.takes_final(weight_b, sum_weight) {
                 b
             } else {
                 a
@@ -272,7 +188,7 @@ impl TreeBuilder<'_> {
             let subtree = Subtree {
                 propose,
                 beg: a,
-                log_sum_weight,
+                sum_weight,
             };
             return self.keep_if(persist, subtree);
         }
@@ -289,8 +205,8 @@ impl TreeBuilder<'_> {
         };
 
         // Multinomial sample from the final subtree (uniform progressive sampling).
-        let log_sum_weight = log_sum_exp(init.log_sum_weight, last.log_sum_weight);
-        let (propose, other) = if self.takes_final(last.log_sum_weight, log_sum_weight) {
+        let sum_weight = init.sum_weight.plus(last.sum_weight);
+        let (propose, other) = if self.takes_final(last.sum_weight, sum_weight) {
             (last.propose, init.propose)
         } else {
             (init.propose, last.propose)
@@ -312,7 +228,7 @@ impl TreeBuilder<'_> {
         let subtree = Subtree {
             propose,
             beg: init.beg,
-            log_sum_weight,
+            sum_weight,
         };
         self.keep_if(persist, subtree)
     }
@@ -476,7 +392,22 @@ impl NutsSampler {
 
     /// One NUTS transition from the current point: Stan's `transition`.
     pub fn transition(&mut self) -> TransitionStats {
-        let epsilon = self.step_size;
+        let h0 = self.draw_momentum();
+        // Weights as plain numbers, unless a point is too heavy for them:
+        // then the same trajectory again (the generator rewound to the same
+        // draws) with weights as logarithms.
+        let rewind = self.rng.get_word_pos();
+        if let Some(stats) = self.build_trajectory::<Plain>(h0) {
+            return stats;
+        }
+        self.rng.set_word_pos(rewind);
+        self.build_trajectory::<Logarithm>(h0)
+            .expect("logarithms hold every weight")
+    }
+
+    /// Draws the current point's momentum and sets its velocity and energy,
+    /// which it returns.
+    fn draw_momentum(&mut self) -> f64 {
         let start = self.current;
         self.hamiltonian
             .metric
@@ -487,17 +418,27 @@ impl NutsSampler {
             .hamiltonian
             .energy_and_velocity(log_density, momentum, velocity);
         self.pool.set_energy(start, h0);
+        h0
+    }
 
+    /// The tree building of a transition from the current point, whose
+    /// momentum, velocity and energy `h0` are set; None (holding only the
+    /// current point again) if a point's weight is too heavy for `W`.
+    fn build_trajectory<W: Weight>(&mut self, h0: f64) -> Option<TransitionStats> {
+        let epsilon = self.step_size;
+        let start = self.current;
         // `sums.rho` needs no start value: the first doubling writes it.
         let sums = &mut self.sums;
         // The trajectory's ends, the sample, and the first points of the
         // latest forward and backward subtrees: all the start point.
         let (mut z_fwd, mut z_bck, mut z_sample) = (start, start, start);
         let (mut fwd_bck, mut bck_fwd) = (start, start);
-        for _ in 0..5 {
+        // Five roles, and one more hold that keeps the start point in the
+        // pool in case the trajectory must be built again.
+        for _ in 0..6 {
             self.pool.retain(start);
         }
-        let mut builder = TreeBuilder {
+        let mut builder = TreeBuilder::<W> {
             hamiltonian: &mut self.hamiltonian,
             rng: &mut self.rng,
             pool: &mut self.pool,
@@ -507,8 +448,10 @@ impl NutsSampler {
             n_leapfrog: 0,
             sum_metro_prob: 0.0,
             divergent: false,
+            too_heavy: false,
+            weights: PhantomData,
         };
-        let mut log_sum_weight = 0.0;
+        let mut sum_weight = W::START;
         let mut depth = 0;
 
         while depth < self.max_depth {
@@ -556,20 +499,17 @@ impl NutsSampler {
             let subtree = subtree.expect("a valid subtree");
             depth += 1;
 
-            // Biased progressive sampling: prefer the new subtree.
-            let take_new = if subtree.log_sum_weight > log_sum_weight {
-                true
-            } else {
-                let accept_prob = (subtree.log_sum_weight - log_sum_weight).exp();
-                builder.rng.random::<f64>() < accept_prob
-            };
+            // Biased progressive sampling: prefer the new subtree, with
+            // probability min(1, its weight / the old trajectory's).
+            let take_new = subtree.sum_weight.exceeds(sum_weight)
+                || W::chooses(builder.rng.random::<f64>(), subtree.sum_weight, sum_weight);
             if take_new {
                 builder.pool.release(z_sample);
                 z_sample = subtree.propose;
             } else {
                 builder.pool.release(subtree.propose);
             }
-            log_sum_weight = log_sum_exp(log_sum_weight, subtree.log_sum_weight);
+            sum_weight = sum_weight.plus(subtree.sum_weight);
 
             // The merged trajectory, then across the boundary between the old
             // part and the new subtree, in both directions.
@@ -603,13 +543,21 @@ impl NutsSampler {
             builder.sum_metro_prob,
             builder.divergent,
         );
+        if builder.too_heavy {
+            // Back to the start, held by the sampler alone.
+            for slot in [builder.current, z_fwd, z_bck, fwd_bck, bck_fwd, z_sample] {
+                builder.pool.release(slot);
+            }
+            debug_assert_eq!(builder.pool.held(), 1, "only the start point is held");
+            return None;
+        }
         // The sample's hold becomes the sampler's; every other role lets go.
-        for slot in [builder.current, z_fwd, z_bck, fwd_bck, bck_fwd] {
+        for slot in [builder.current, z_fwd, z_bck, fwd_bck, bck_fwd, start] {
             builder.pool.release(slot);
         }
         debug_assert_eq!(builder.pool.held(), 1, "only the new current point is held");
         self.current = z_sample;
-        TransitionStats {
+        Some(TransitionStats {
             log_density: self.pool.log_density(z_sample),
             accept_stat: sum_metro_prob / n_leapfrog.max(1) as f64,
             step_size: epsilon,
@@ -617,7 +565,7 @@ impl NutsSampler {
             n_leapfrog,
             divergent,
             energy: self.pool.energy(z_sample),
-        }
+        })
     }
 }
 
@@ -639,5 +587,149 @@ impl NutsSampler {
             &mut self.hamiltonian.metric,
             self.pool.position(self.current),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain_rng::chain_rng;
+    use crate::metric::{Metric, MetricKind};
+    use crate::model::{Model, Rejection};
+
+    /// Independent normals with a small scale: from a start far out, the
+    /// first trajectory falls by thousands in energy.
+    struct NarrowNormal;
+
+    impl Model for NarrowNormal {
+        fn dim(&self) -> usize {
+            3
+        }
+        fn output_names(&self) -> Vec<String> {
+            vec!["a".into(), "b".into(), "c".into()]
+        }
+        fn log_density_gradient(
+            &mut self,
+            theta: &[f64],
+            grad: &mut [f64],
+        ) -> Result<f64, Rejection> {
+            let precision = 1e4;
+            let mut lp = 0.0;
+            for (g, x) in grad.iter_mut().zip(theta) {
+                lp -= 0.5 * precision * x * x;
+                *g = -precision * x;
+            }
+            Ok(lp)
+        }
+        fn write_draw(
+            &mut self,
+            theta: &[f64],
+            _: &mut dyn rand::Rng,
+            out: &mut [f64],
+        ) -> Result<(), Rejection> {
+            out.copy_from_slice(theta);
+            Ok(())
+        }
+    }
+
+    /// A log density flat below 0 and rising by 1000 per unit of x above,
+    /// with a gradient that claims it is flat everywhere: the integrator
+    /// keeps the momentum, and moving up the energy falls by 1000 |p| per
+    /// step, so the weights soon pass e^650.
+    struct Ramp;
+
+    impl Model for Ramp {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn output_names(&self) -> Vec<String> {
+            vec!["x".into()]
+        }
+        fn log_density_gradient(
+            &mut self,
+            theta: &[f64],
+            grad: &mut [f64],
+        ) -> Result<f64, Rejection> {
+            grad[0] = 0.0;
+            Ok(1000.0 * theta[0].max(0.0))
+        }
+        fn write_draw(
+            &mut self,
+            theta: &[f64],
+            _: &mut dyn rand::Rng,
+            out: &mut [f64],
+        ) -> Result<(), Rejection> {
+            out.copy_from_slice(theta);
+            Ok(())
+        }
+    }
+
+    fn sampler_with(
+        model: Box<dyn Model>,
+        position: &[f64],
+        step_size: f64,
+        seed: u64,
+    ) -> NutsSampler {
+        let dim = model.dim();
+        let mut hamiltonian = Hamiltonian::new(model, Metric::unit(MetricKind::Diagonal, dim));
+        let mut initial = PhasePoint::new(dim);
+        initial.position.copy_from_slice(position);
+        hamiltonian.update_log_density(&mut initial);
+        NutsSampler::new(hamiltonian, chain_rng(seed, 1), initial, step_size, 10)
+    }
+
+    #[test]
+    fn a_point_too_heavy_for_plain_weights_rebuilds_the_trajectory_with_logarithms() {
+        let mut rebuilt_transitions = 0;
+        for seed in 0..20 {
+            let ramp = || sampler_with(Box::new(Ramp), &[0.0], 1.0, seed);
+            let mut plain = ramp();
+            let h0 = plain.draw_momentum();
+            if plain.build_trajectory::<Plain>(h0).is_some() {
+                continue;
+            }
+            rebuilt_transitions += 1;
+            // Plain weights gave up and left the start held, where it was.
+            assert_eq!(plain.pool.held(), 1);
+            assert_eq!(plain.position(), &[0.0]);
+
+            // A transition gives what logarithms give from the same draws,
+            // and leaves the generator where they leave it.
+            let mut rebuilt = ramp();
+            let stats = rebuilt.transition();
+            let mut logarithms = ramp();
+            let h0 = logarithms.draw_momentum();
+            let expected = logarithms.build_trajectory::<Logarithm>(h0).unwrap();
+            assert_eq!(stats, expected);
+            assert_eq!(rebuilt.position(), logarithms.position());
+            assert!(stats.energy < h0 - 650.0, "{stats:?}");
+            assert_eq!(rebuilt.rng.get_word_pos(), logarithms.rng.get_word_pos());
+            assert_eq!(rebuilt.transition(), logarithms.transition());
+        }
+        assert!(
+            rebuilt_transitions >= 3,
+            "{rebuilt_transitions} of 10 seeds"
+        );
+    }
+
+    #[test]
+    fn plain_and_logarithmic_weights_choose_alike_near_the_mode() {
+        // Same draws, weights near 1: both forms follow the same trajectory
+        // and (unless a uniform draw lands within rounding of a
+        // probability) pick the same point.
+        let mut same = 0;
+        for seed in 0..200 {
+            let near = [0.003, -0.01, 0.02];
+            let mut plain = sampler_with(Box::new(NarrowNormal), &near, 0.004, seed);
+            let mut logarithms = sampler_with(Box::new(NarrowNormal), &near, 0.004, seed);
+            let h0 = plain.draw_momentum();
+            assert_eq!(h0, logarithms.draw_momentum());
+            let a = plain.build_trajectory::<Plain>(h0).unwrap();
+            let b = logarithms.build_trajectory::<Logarithm>(h0).unwrap();
+            assert_eq!(a.n_leapfrog, b.n_leapfrog);
+            assert!((a.accept_stat - b.accept_stat).abs() < 1e-12);
+            same += usize::from(plain.position() == logarithms.position());
+        }
+        assert_eq!(same, 200);
     }
 }
