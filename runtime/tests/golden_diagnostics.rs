@@ -75,3 +75,18 @@ fn diagnostics_match_arviz_on_every_golden_case() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn a_constant_has_no_spread_and_no_rhat() {
+    // 0.1 and 1/3 are not exact in binary: a plain running sum of 4000 of
+    // them drifts by about 1e-15, which showed as a StdDev of 6e-15.
+    for value in [0.1, 1.0 / 3.0, -2.7e5, 0.0] {
+        let draws = vec![vec![value; 1000]; 4];
+        let stats = ConvergenceStats::compute(&draws);
+        assert_eq!(stats.mean, value);
+        assert_eq!(stats.sd, 0.0);
+        assert_eq!(stats.mcse_mean, 0.0, "{value}");
+        assert_eq!((stats.q5, stats.q50, stats.q95), (value, value, value));
+        assert!(stats.rhat.is_nan());
+    }
+}

@@ -111,8 +111,17 @@ impl DrawMatrix {
     }
 }
 
+/// The mean, summed as differences from the first value (when it is
+/// finite), so that a constant gives exactly itself and its variance is
+/// exactly 0, and values far from 0 keep their digits.
 fn mean(values: &[f64]) -> f64 {
-    values.iter().sum::<f64>() / values.len() as f64
+    let count = values.len() as f64;
+    match values.first() {
+        Some(&first) if first.is_finite() => {
+            first + values.iter().map(|value| value - first).sum::<f64>() / count
+        }
+        _ => values.iter().sum::<f64>() / count,
+    }
 }
 
 /// Variance with `ddof` degrees of freedom removed, as NumPy's `var`.
