@@ -1,4 +1,4 @@
-//! Constructs that lower to others, checked by value and gradient against the form they stand for: matrix division operators, sizes from function arguments, profile blocks, reduce_sum; and the messages for `break` in the model block and a misused reduce_sum.
+//! Constructs that lower to others, checked by value and gradient against the form they stand for: matrix division operators, sizes from function arguments, profile blocks, reduce_sum, segments of run-time length; and the messages for `break` in the model block and a misused reduce_sum.
 
 mod support;
 
@@ -334,4 +334,75 @@ fn data_only_arguments_may_use_parameters_in_generated_quantities() {
         .err()
         .expect("to_int of a parameter in the model block");
     assert!(err.contains("must be data"), "{err}");
+}
+
+/// Ragged groups (the Stan User's Guide's idiom): `segment` and slices whose
+/// start and length change with the loop are density arguments read in
+/// place. Equal to the same densities written element by element, for every
+/// group size including 0; a segment past the end is an error at its line.
+#[test]
+fn segments_of_run_time_length_are_density_arguments() {
+    let data = "
+        transformed data {
+          array[4] int s = {2, 0, 1, 3};
+          vector[6] y = [0.4, -0.3, 1.1, 2.0, 1.6, 2.3]';
+          array[6] int k = {1, 0, 3, 4, 2, 6};
+        }
+        parameters { vector[4] mu; real<lower=0> sigma; vector[6] e; }";
+    let ragged = format!(
+        "{data}
+         model {{
+           int pos = 1;
+           for (g in 1:4) {{
+             segment(y, pos, s[g]) ~ normal(mu[g], sigma);
+             target += normal_lupdf(y[pos:(pos + s[g] - 1)] | segment(e, pos, s[g]), sigma);
+             segment(k, pos, s[g]) ~ poisson_log(segment(e, pos, s[g]));
+             e[pos:] ~ logistic(0, 1);
+             pos += s[g];
+           }}
+         }}"
+    );
+    let written_out = format!(
+        "{data}
+         model {{
+           int pos = 1;
+           for (g in 1:4) {{
+             for (i in pos:(pos + s[g] - 1)) {{
+               y[i] ~ normal(mu[g], sigma);
+               target += normal_lupdf(y[i] | e[i], sigma);
+               k[i] ~ poisson_log(e[i]);
+             }}
+             for (i in pos:6) e[i] ~ logistic(0, 1);
+             pos += s[g];
+           }}
+         }}"
+    );
+    let u = point(11);
+    let (la, ga) = lp_and_gradient(&ragged, &u);
+    let (lb, gb) = lp_and_gradient(&written_out, &u);
+    assert!((la - lb).abs() < 1e-12 * lb.abs(), "{la} vs {lb}");
+    for (x, y) in ga.iter().zip(&gb) {
+        assert!((x - y).abs() < 1e-12 * y.abs().max(1.0), "{ga:?} vs {gb:?}");
+    }
+
+    for (sizes, expected) in [
+        (
+            "{2, 0, 1, 4}",
+            "the segment of `y` ends past its last element 6 (start + length = 8)",
+        ),
+        (
+            "{2, -1, 1, 3}",
+            "the segment of `y` must have a length in 0..6",
+        ),
+    ] {
+        let source = ragged.replace("{2, 0, 1, 3}", sizes);
+        let model = compile_source("test.cmod", &source, None).unwrap_or_else(|e| panic!("{e}"));
+        let mut ev = Evaluator::new(Arc::new(model));
+        let mut grad = vec![0.0; 11];
+        let err = ev.log_density_gradient(&u, &mut grad, true).unwrap_err();
+        assert!(
+            err.contains(expected) && err.contains("(line 11)"),
+            "{sizes}: {err}"
+        );
+    }
 }

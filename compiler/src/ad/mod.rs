@@ -336,6 +336,12 @@ impl Differentiator<'_> {
         if !self.loops.is_empty() || !is_density_kernel(k.kernel) || k.args.len() < 4 {
             return None;
         }
+        // The kept partials' slot is sized when compiling.
+        let runtime_length =
+            |a: &KArg| matches!(a, KArg::RealSegment { .. } | KArg::IntSegment { .. });
+        if k.args.iter().any(runtime_length) {
+            return None;
+        }
         let n: usize = k.args[4..]
             .iter()
             .map(|a| match a {

@@ -777,6 +777,37 @@ impl<'a, 'b> Emitter<'a, 'b> {
         Ok(())
     }
 
+    /// The address of a kernel's run argument: `offset` into `slot`, or into
+    /// the slot's adjoints (the gradient for `theta`) with `adjoint`.
+    fn run_address(
+        &mut self,
+        slot: ir::SlotId,
+        offset: &IExpr,
+        adjoint: bool,
+    ) -> Result<Value, CodegenError> {
+        let mut p = Place {
+            slot,
+            index: offset.clone(),
+        };
+        if adjoint {
+            let sl = self.module.layout.slot(slot);
+            let adj_region = if sl.region == Region::Theta {
+                Region::Grad
+            } else {
+                Region::Adj
+            };
+            let adj_slot = self
+                .module
+                .layout
+                .slots
+                .iter()
+                .position(|x| x.region == adj_region && x.offset == sl.offset && x.len == sl.len)
+                .ok_or_else(|| CodegenError(format!("no adjoint slot for {}", sl.name)))?;
+            p.slot = ir::SlotId(adj_slot as u32);
+        }
+        self.address(&p)
+    }
+
     fn kernel(&mut self, k: &ir::KernelCall) -> Result<(), CodegenError> {
         let n = k.args.len();
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(
@@ -792,45 +823,29 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     offset,
                     len,
                     adjoint,
-                } => {
-                    let mut p = Place {
-                        slot: *s,
-                        index: offset.clone(),
-                    };
-                    if *adjoint {
-                        let region = self.module.layout.slot(*s).region;
-                        let adj_region = if region == Region::Theta {
-                            Region::Grad
-                        } else {
-                            Region::Adj
-                        };
-                        let sl = self.module.layout.slot(*s);
-                        let adj_slot = self
-                            .module
-                            .layout
-                            .slots
-                            .iter()
-                            .position(|x| {
-                                x.region == adj_region && x.offset == sl.offset && x.len == sl.len
-                            })
-                            .ok_or_else(|| {
-                                CodegenError(format!("no adjoint slot for {}", sl.name))
-                            })?;
-                        p.slot = ir::SlotId(adj_slot as u32);
-                    }
-                    (self.address(&p)?, self.b.ins().iconst(I64, *len as i64))
-                }
+                } => (
+                    self.run_address(*s, offset, *adjoint)?,
+                    self.b.ins().iconst(I64, *len as i64),
+                ),
+                KArg::RealSegment {
+                    slot: s,
+                    offset,
+                    len,
+                    adjoint,
+                } => (self.run_address(*s, offset, *adjoint)?, self.iexpr(len)?),
                 KArg::Ints {
                     slot: s,
                     offset,
                     len,
-                } => {
-                    let p = Place {
-                        slot: *s,
-                        index: offset.clone(),
-                    };
-                    (self.address(&p)?, self.b.ins().iconst(I64, *len as i64))
-                }
+                } => (
+                    self.run_address(*s, offset, false)?,
+                    self.b.ins().iconst(I64, *len as i64),
+                ),
+                KArg::IntSegment {
+                    slot: s,
+                    offset,
+                    len,
+                } => (self.run_address(*s, offset, false)?, self.iexpr(len)?),
                 KArg::Real(r) => {
                     let v = self.rexpr(r)?;
                     let bits = self.b.ins().bitcast(I64, MemFlagsData::new(), v);

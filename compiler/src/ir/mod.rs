@@ -305,6 +305,20 @@ pub enum KArg {
         offset: IExpr,
         len: usize,
     },
+    /// `Reals` whose length is known only while the model runs (a segment
+    /// of a vector with a run-time start or length).
+    RealSegment {
+        slot: SlotId,
+        offset: IExpr,
+        len: IExpr,
+        adjoint: bool,
+    },
+    /// `Ints` whose length is known only while the model runs.
+    IntSegment {
+        slot: SlotId,
+        offset: IExpr,
+        len: IExpr,
+    },
     /// A real passed by value.
     Real(RExpr),
     /// An int passed by value.

@@ -72,8 +72,50 @@ impl<'a> Lowering<'a> {
         let adj_result = self.module.layout.adjoint(result);
         rev_args[1] = KArg::Int(IExpr::Const(1));
         rev_args[3] = KArg::Real(RExpr::Load(Box::new(Place::at(adj_result, 0))));
+        // Lengths of run-time segments among the arguments: the call is
+        // skipped (the density of nothing is 0) when one is empty.
+        let mut segment_lengths = Vec::new();
         for (i, a) in args.iter().enumerate() {
             let active = self.activity(a);
+            if let Some(segment) = self.runtime_segment(a, out)? {
+                let is_int_argument = ints.contains(&i);
+                if segment.int != is_int_argument {
+                    return Err(LowerError::unsupported(
+                        a.span,
+                        "a segment of ints where reals are expected, when its length is known only while the model runs (convert it with to_vector first)",
+                    ));
+                }
+                segment_lengths.push(segment.len.clone());
+                if is_int_argument {
+                    let karg = KArg::IntSegment {
+                        slot: segment.slot,
+                        offset: segment.offset,
+                        len: segment.len,
+                    };
+                    fwd.push(karg.clone());
+                    rev_args.push(karg);
+                    continue;
+                }
+                let vals = KArg::RealSegment {
+                    slot: segment.slot,
+                    offset: segment.offset.clone(),
+                    len: segment.len.clone(),
+                    adjoint: false,
+                };
+                let adj = if active && self.slot_is_active(segment.slot) {
+                    KArg::RealSegment {
+                        slot: segment.slot,
+                        offset: segment.offset,
+                        len: segment.len,
+                        adjoint: true,
+                    }
+                } else {
+                    KArg::Null
+                };
+                fwd.extend([vals.clone(), adj.clone()]);
+                rev_args.extend([vals, adj]);
+                continue;
+            }
             let v = self.lower_expr(a, out)?;
             let run = self.materialize(v, active, out);
             let len = run.len().max(1);
@@ -122,13 +164,7 @@ impl<'a> Lowering<'a> {
                 len,
                 adjoint: false,
             };
-            let slot_active = self
-                .active
-                .get(run.slot.0 as usize)
-                .copied()
-                .unwrap_or(false)
-                || self.module.layout.slot(run.slot).region == Region::Theta;
-            let adj = if active && slot_active {
+            let adj = if active && self.slot_is_active(run.slot) {
                 KArg::Reals {
                     slot: run.slot,
                     offset: run.offset.clone(),
@@ -152,13 +188,37 @@ impl<'a> Lowering<'a> {
                 reverse: None,
             })
         });
-        out.push(Stmt::Kernel(KernelCall {
+        let call = Stmt::Kernel(KernelCall {
             kernel,
             args: fwd,
             msg,
             outputs: vec![(result, 0, 1)],
             reverse,
-        }));
+        });
+        let nonempty =
+            |len: IExpr| IExpr::CmpI(CmpOp::Gt, Box::new(len), Box::new(IExpr::Const(0)));
+        match segment_lengths
+            .into_iter()
+            .map(nonempty)
+            .reduce(|all, next| IExpr::Bin(IBinOp::And, Box::new(all), Box::new(next)))
+        {
+            None => out.push(call),
+            Some(all_nonempty) => {
+                out.push(Stmt::SetR(Place::at(result, 0), RExpr::Const(0.0)));
+                out.push(Stmt::If {
+                    cond: all_nonempty,
+                    then: vec![call],
+                    otherwise: vec![],
+                });
+            }
+        }
         Ok(RExpr::Load(Box::new(Place::at(result, 0))))
+    }
+
+    /// Whether a slot holds values with adjoints (parameters and what
+    /// depends on them).
+    fn slot_is_active(&self, slot: SlotId) -> bool {
+        self.active.get(slot.0 as usize).copied().unwrap_or(false)
+            || self.module.layout.slot(slot).region == Region::Theta
     }
 }

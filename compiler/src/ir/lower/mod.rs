@@ -15,6 +15,7 @@ mod products;
 mod reductions;
 mod rng;
 mod scalar_densities;
+mod segments;
 mod stdlib_calls;
 mod stmt;
 mod transforms;
@@ -515,7 +516,9 @@ impl<'a> Lowering<'a> {
         let unknown = || {
             LowerError::unsupported(
                 e.span,
-                "a size that is only known while the model runs (sizes must come from data)",
+                "a size that is only known while the model runs (sizes must come from data; \
+                 a segment or slice of run-time length can be the argument of a density, \
+                 as in `segment(y, pos, s[g]) ~ normal(mu[g], sigma)`)",
             )
         };
         match &e.kind {
