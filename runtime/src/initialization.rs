@@ -71,7 +71,9 @@ pub fn find_initial_point(
         max_attempts.max(1)
     };
     let mut last_failure = String::new();
-    for _ in 0..attempts {
+    // Whether every attempt failed with the same words (values included).
+    let mut always_the_same = true;
+    for attempt in 0..attempts {
         match given {
             Some(values) => point.position.copy_from_slice(values),
             None if radius == 0.0 => point.position.fill(0.0),
@@ -86,7 +88,19 @@ pub fn find_initial_point(
         if point.log_density.is_finite() && point.gradient.iter().all(|g| g.is_finite()) {
             return Ok(point);
         }
-        last_failure = describe_failure(hamiltonian, &point);
+        let failure = describe_failure(hamiltonian, &point);
+        always_the_same &= attempt == 0 || failure == last_failure;
+        last_failure = failure;
+    }
+    if attempts > 1 && always_the_same {
+        return Err(InitializationError {
+            attempts,
+            message: format!(
+                "Could not find a starting point: all {attempts} attempts failed the same way, \
+                 wherever the parameters were: {last_failure}. The cause is not the starting \
+                 values: check the data and the statement named there."
+            ),
+        });
     }
     let advice = match (given.is_some(), radius) {
         (true, _) => "check the initial values you gave, or let cmod draw random ones.",
@@ -97,8 +111,7 @@ pub fn find_initial_point(
     Err(InitializationError {
         attempts,
         message: format!(
-            "Could not find a starting point for chain {} after {} attempt{}: at the last one, {}. To fix this, {}",
-            chain_index + 1,
+            "Could not find a starting point after {} attempt{}: at the last one, {}. To fix this, {}",
             attempts,
             if attempts == 1 { "" } else { "s" },
             last_failure,

@@ -58,14 +58,25 @@ impl RunOutput {
     }
 
     /// One line per failed chain, for the user.
+    /// One line per distinct error, naming the chains that stopped with it
+    /// ("Chain 2: ..." or "Chains 1, 2, 3, 4: ..."), in chain order.
     pub fn error_messages(&self) -> Vec<String> {
-        self.chains
-            .iter()
-            .filter_map(|chain| {
-                chain
-                    .error
-                    .as_ref()
-                    .map(|e| format!("Chain {}: {e}", chain.draws.chain_id))
+        let mut distinct: Vec<(String, Vec<usize>)> = Vec::new();
+        for chain in &self.chains {
+            let Some(error) = chain.error.as_ref().map(ToString::to_string) else {
+                continue;
+            };
+            match distinct.iter_mut().find(|(text, _)| *text == error) {
+                Some((_, ids)) => ids.push(chain.draws.chain_id),
+                None => distinct.push((error, vec![chain.draws.chain_id])),
+            }
+        }
+        distinct
+            .into_iter()
+            .map(|(error, ids)| {
+                let names: Vec<String> = ids.iter().map(usize::to_string).collect();
+                let label = if ids.len() == 1 { "Chain" } else { "Chains" };
+                format!("{label} {}: {error}", names.join(", "))
             })
             .collect()
     }

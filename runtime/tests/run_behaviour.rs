@@ -72,6 +72,59 @@ fn initialization_failure_is_one_clear_error() {
     }
 }
 
+/// A model whose every evaluation fails with the same words, as a data
+/// error does (an index past the end of a data array).
+struct DataError;
+
+impl Model for DataError {
+    fn dim(&self) -> usize {
+        1
+    }
+    fn output_names(&self) -> Vec<String> {
+        vec!["a".into()]
+    }
+    fn log_density_gradient(
+        &mut self,
+        _theta: &[f64],
+        _grad: &mut [f64],
+    ) -> Result<f64, runtime::Rejection> {
+        Err(runtime::Rejection::new(
+            "index 9 out of range for `y`, which has size 8 (line 12)",
+        ))
+    }
+    fn write_draw(
+        &mut self,
+        theta: &[f64],
+        _rng: &mut dyn rand::Rng,
+        out: &mut [f64],
+    ) -> Result<(), runtime::Rejection> {
+        out.copy_from_slice(theta);
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failure_that_does_not_depend_on_the_parameters_is_named_as_such_once() {
+    let output = run_chains(
+        &config(2),
+        &|_| Box::new(DataError) as Box<dyn Model>,
+        &RunOptions::default(),
+    )
+    .unwrap();
+    // One line for the four chains, not four repeated lines.
+    let messages = output.error_messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let message = &messages[0];
+    assert!(message.starts_with("Chains 1, 2, 3, 4: "), "{message}");
+    assert!(
+        message.contains("all 100 attempts failed the same way"),
+        "{message}"
+    );
+    assert!(message.contains("out of range for `y`"), "{message}");
+    assert!(message.contains("check the data"), "{message}");
+    assert!(!message.contains("init radius"), "{message}");
+}
+
 #[test]
 fn given_initial_values_of_the_wrong_length_are_reported() {
     let config = SamplerConfig {
