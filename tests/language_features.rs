@@ -406,3 +406,73 @@ fn segments_of_run_time_length_are_density_arguments() {
         );
     }
 }
+
+/// Reductions of segments of run-time length are loops of that length:
+/// the same values and gradients as the element-by-element sums.
+#[test]
+fn reductions_of_segments_of_run_time_length() {
+    let data = "
+        transformed data {
+          array[4] int s = {2, 0, 1, 3};
+          array[6] int k = {1, 0, 3, 4, 2, 6};
+        }
+        parameters { vector[6] e; }";
+    let ragged = format!(
+        "{data}
+         model {{
+           int pos = 1;
+           for (g in 1:4) {{
+             target += sum(segment(e, pos, s[g])) + sum(segment(k, pos, s[g]));
+             if (s[g] > 0) {{
+               target += log_sum_exp(e[pos:(pos + s[g] - 1)]);
+               target += 0.5 * mean(segment(e, pos, s[g])) - max(segment(e, pos, s[g]));
+               target += dot_self(segment(e, pos, s[g]));
+             }}
+             if (s[g] > 1) target += sd(segment(e, pos, s[g]));
+             pos += s[g];
+           }}
+         }}"
+    );
+    let written_out = format!(
+        "{data}
+         model {{
+           int pos = 1;
+           for (g in 1:4) {{
+             real total = 0;
+             real largest = negative_infinity();
+             real squares = 0;
+             for (i in pos:(pos + s[g] - 1)) {{
+               total += e[i] + k[i];
+               largest = fmax(largest, e[i]);
+               squares += e[i]^2;
+             }}
+             target += total;
+             if (s[g] > 0) {{
+               real lse = 0;
+               real m = 0;
+               for (i in pos:(pos + s[g] - 1)) {{
+                 lse += exp(e[i] - largest);
+                 m += e[i];
+               }}
+               m /= s[g];
+               target += largest + log(lse);
+               target += 0.5 * m - largest;
+               target += squares;
+               if (s[g] > 1) {{
+                 real v = 0;
+                 for (i in pos:(pos + s[g] - 1)) v += (e[i] - m)^2;
+                 target += sqrt(v / (s[g] - 1));
+               }}
+             }}
+             pos += s[g];
+           }}
+         }}"
+    );
+    let u = point(6);
+    let (la, ga) = lp_and_gradient(&ragged, &u);
+    let (lb, gb) = lp_and_gradient(&written_out, &u);
+    assert!((la - lb).abs() < 1e-12 * lb.abs().max(1.0), "{la} vs {lb}");
+    for (x, y) in ga.iter().zip(&gb) {
+        assert!((x - y).abs() < 1e-12 * y.abs().max(1.0), "{ga:?} vs {gb:?}");
+    }
+}

@@ -167,6 +167,27 @@ impl<'a> Lowering<'a> {
         }
         let result_ty = self.ty(e)?;
         let active = self.activity(e);
+        let reduction = matches!(
+            n,
+            "sum"
+                | "mean"
+                | "prod"
+                | "dot_self"
+                | "log_sum_exp"
+                | "max"
+                | "min"
+                | "variance"
+                | "sd"
+        );
+        if reduction && args.len() == 1 {
+            if let Some(segment) = self.runtime_segment(&args[0], out)? {
+                let (run, extent) = segment.run_and_extent();
+                if run.is_int() && matches!(n, "sum" | "max" | "min") {
+                    return self.int_reduction_of(n, &run, &extent, out);
+                }
+                return self.real_reduction_of(n, &run, &extent, active, out);
+            }
+        }
         let vals: Vec<Val> = args
             .iter()
             .map(|a| self.lower_expr(a, out))

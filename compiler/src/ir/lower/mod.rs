@@ -517,8 +517,8 @@ impl<'a> Lowering<'a> {
             LowerError::unsupported(
                 e.span,
                 "a size that is only known while the model runs (sizes must come from data; \
-                 a segment or slice of run-time length can be the argument of a density, \
-                 as in `segment(y, pos, s[g]) ~ normal(mu[g], sigma)`)",
+                 a segment or slice of run-time length can be the argument of a density \
+                 or a reduction, as in `segment(y, pos, s[g]) ~ normal(mu[g], sigma)`)",
             )
         };
         match &e.kind {

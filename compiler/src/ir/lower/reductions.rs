@@ -8,11 +8,69 @@ use crate::syntax::ast::Span;
 /// Containers up to this length are reduced by one expression instead of a loop.
 const UNROLL_LEN: usize = 8;
 
+/// How many elements a reduction reads from its run: as many as the run
+/// has, or a length known only while the model runs (a segment, see
+/// `segments.rs`).
+#[derive(Clone)]
+pub(crate) enum Extent {
+    Known(usize),
+    Runtime(IExpr),
+}
+
+impl Extent {
+    /// The length as a real expression.
+    fn real_len(&self) -> RExpr {
+        match self {
+            Extent::Known(len) => RExpr::Const(*len as f64),
+            Extent::Runtime(len) => RExpr::FromInt(Box::new(len.clone())),
+        }
+    }
+}
+
 impl<'a> Lowering<'a> {
+    /// `f` for each index of a run of this extent (a loop).
+    fn for_each_index_of(
+        &mut self,
+        extent: &Extent,
+        out: &mut Vec<Stmt>,
+        f: impl FnOnce(&mut Self, IExpr, &mut Vec<Stmt>) -> Result<(), LowerError>,
+    ) -> Result<(), LowerError> {
+        match extent {
+            Extent::Known(len) => self.for_each_index(*len, out, f),
+            Extent::Runtime(len) => {
+                let k = self.int_temp();
+                let mut body = Vec::new();
+                f(self, IExpr::Load(Box::new(Place::at(k, 0))), &mut body)?;
+                out.push(Stmt::For {
+                    var: k,
+                    lo: IExpr::Const(0),
+                    hi: IExpr::Bin(
+                        IBinOp::Sub,
+                        Box::new(len.clone()),
+                        Box::new(IExpr::Const(1)),
+                    ),
+                    body,
+                });
+                Ok(())
+            }
+        }
+    }
+
     pub(crate) fn int_reduction(
         &mut self,
         n: &str,
         run: &Run,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        self.int_reduction_of(n, run, &Extent::Known(run.len()), out)
+    }
+
+    /// `int_reduction` over the first elements of `run`, as many as `extent` says.
+    pub(crate) fn int_reduction_of(
+        &mut self,
+        n: &str,
+        run: &Run,
+        extent: &Extent,
         out: &mut Vec<Stmt>,
     ) -> Result<Val, LowerError> {
         let acc = self.int_temp();
@@ -24,9 +82,8 @@ impl<'a> Lowering<'a> {
         };
         out.push(Stmt::SetI(accp.clone(), init));
         let run = run.clone();
-        let len = run.len();
         let name = n.to_string();
-        self.for_each_index(len, out, |_, k, body| {
+        self.for_each_index_of(extent, out, |_, k, body| {
             let cur = IExpr::Load(Box::new(accp.clone()));
             let x = run.int(k);
             let next = match name.as_str() {
@@ -64,7 +121,22 @@ impl<'a> Lowering<'a> {
         active: bool,
         out: &mut Vec<Stmt>,
     ) -> Result<Val, LowerError> {
-        let len = run.len();
+        self.real_reduction_of(n, run, &Extent::Known(run.len()), active, out)
+    }
+
+    /// `real_reduction` over the first elements of `run`, as many as `extent` says.
+    pub(crate) fn real_reduction_of(
+        &mut self,
+        n: &str,
+        run: &Run,
+        extent: &Extent,
+        active: bool,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Val, LowerError> {
+        let known = match extent {
+            Extent::Known(len) => Some(*len),
+            Extent::Runtime(_) => None,
+        };
         let acc = self.temp(vec![], false, active);
         let accp = Place::at(acc, 0);
         let load = |p: &Place| RExpr::Load(Box::new(p.clone()));
@@ -73,7 +145,7 @@ impl<'a> Lowering<'a> {
                     step: &dyn Fn(RExpr, RExpr) -> RExpr,
                     out: &mut Vec<Stmt>|
          -> Result<(), LowerError> {
-            if (1..=UNROLL_LEN).contains(&len) {
+            if let Some(len @ 1..=UNROLL_LEN) = known {
                 // A short container: one expression, so the gradient needs no
                 // tape entry per element for the accumulator.
                 let mut e = init;
@@ -85,7 +157,7 @@ impl<'a> Lowering<'a> {
             }
             out.push(Stmt::SetR(accp.clone(), init));
             let run = run.clone();
-            this.for_each_index(len, out, |_, k, body| {
+            this.for_each_index_of(extent, out, |_, k, body| {
                 body.push(Stmt::SetR(accp.clone(), step(load(&accp), run.real(k))));
                 Ok(())
             })
@@ -100,7 +172,7 @@ impl<'a> Lowering<'a> {
                 )?;
                 let total = load(&accp);
                 Ok(Val::Real(if n == "mean" {
-                    rbin(RBinOp::Div, total, RExpr::Const(len as f64))
+                    rbin(RBinOp::Div, total, extent.real_len())
                 } else {
                     total
                 }))
@@ -140,7 +212,7 @@ impl<'a> Lowering<'a> {
             "log_sum_exp" => {
                 // max first, then the sum of exp(x - max), which is exact in the gradient.
                 let m = self
-                    .real_reduction("max", run, active, out)?
+                    .real_reduction_of("max", run, extent, active, out)?
                     .as_real()
                     .unwrap_or(RExpr::Const(f64::NAN));
                 let m_slot = self.temp(vec![], false, active);
@@ -176,7 +248,7 @@ impl<'a> Lowering<'a> {
             }
             "variance" | "sd" => {
                 let mean = self
-                    .real_reduction("mean", run, active, out)?
+                    .real_reduction_of("mean", run, extent, active, out)?
                     .as_real()
                     .unwrap_or(RExpr::Const(f64::NAN));
                 let mean_slot = self.temp(vec![], false, active);
@@ -191,11 +263,17 @@ impl<'a> Lowering<'a> {
                     },
                     out,
                 )?;
-                let var = rbin(
-                    RBinOp::Div,
-                    load(&accp),
-                    RExpr::Const((len as f64 - 1.0).max(1.0)),
-                );
+                let denominator = match known {
+                    Some(len) => RExpr::Const((len as f64 - 1.0).max(1.0)),
+                    None => RExpr::Call(
+                        ScalarFn::Fmax,
+                        vec![
+                            rbin(RBinOp::Sub, extent.real_len(), RExpr::Const(1.0)),
+                            RExpr::Const(1.0),
+                        ],
+                    ),
+                };
+                let var = rbin(RBinOp::Div, load(&accp), denominator);
                 Ok(Val::Real(if n == "sd" {
                     call1(ScalarFn::Sqrt, var)
                 } else {

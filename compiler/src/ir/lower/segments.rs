@@ -7,13 +7,15 @@
 //! memory from a run-time offset for a run-time length, which a density
 //! kernel reads as (pointer, length) without copying. So a density argument
 //! of this form is passed as a [`KArg::RealSegment`] or [`KArg::IntSegment`],
-//! with Stan's checks on the start and the length.
+//! with Stan's checks on the start and the length; and a reduction of one
+//! (`sum`, `mean`, `log_sum_exp`, ...) is a loop of run-time length.
 
-use super::expr::Val;
+use super::expr::{Run, Val};
+use super::reductions::Extent;
 use super::{LowerError, Lowering};
 use crate::ir::*;
 use crate::syntax::ast::{Expr, ExprKind, Index};
-use stdlib::BaseType;
+use stdlib::{BaseType, UnsizedType};
 
 /// A view of `len` consecutive elements of a one-dimensional container,
 /// from `offset` in its slot; `len` is checked to lie in 0..=size and the
@@ -23,6 +25,22 @@ pub(crate) struct RuntimeSegment {
     pub offset: IExpr,
     pub len: IExpr,
     pub int: bool,
+    /// The type of the container it is a segment of.
+    pub ty: UnsizedType,
+}
+
+impl RuntimeSegment {
+    /// The segment as a run (whose own dims are not its length) and the
+    /// extent reductions read.
+    pub(crate) fn run_and_extent(self) -> (Run, Extent) {
+        let run = Run {
+            slot: self.slot,
+            offset: self.offset,
+            ty: self.ty,
+            dims: vec![],
+        };
+        (run, Extent::Runtime(self.len))
+    }
 }
 
 fn int(value: i64) -> IExpr {
@@ -144,12 +162,13 @@ impl<'a> Lowering<'a> {
         out.push(Stmt::SetI(Place::at(checks, 0), checked_first));
         out.push(Stmt::SetI(Place::at(checks, 0), checked_count));
         out.push(Stmt::SetI(Place::at(checks, 0), checked_end));
-        let is_int = run.is_int();
+        let (is_int, ty) = (run.is_int(), run.ty);
         Ok(Some(RuntimeSegment {
             slot: run.slot,
             offset: bin(IBinOp::Add, run.offset, bin(IBinOp::Sub, first, int(1))),
             len: count,
             int: is_int,
+            ty,
         }))
     }
 
