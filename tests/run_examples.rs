@@ -203,6 +203,36 @@ fn poisson_regression_recovers_the_simulated_values() {
     covers(&chains, "beta", t["beta"].as_f64().unwrap());
 }
 
+/// Ragged groups through segments of run-time length, and the same model
+/// through a group index: both recover the simulation, and agree.
+#[test]
+fn ragged_groups_recover_the_simulated_values_in_both_forms() {
+    let t = truth("examples/ragged_groups");
+    let mut means = Vec::new();
+    for model in ["ragged_groups", "ragged_groups_indexed"] {
+        let (output, chains) = run_example(
+            &format!("examples/ragged_groups/{model}.cmod"),
+            Some("examples/ragged_groups/data.json"),
+            &["--quiet"],
+        );
+        assert!(
+            output.status.success(),
+            "{model}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for name in ["mu", "tau", "sigma"] {
+            covers(&chains, name, t[name].as_f64().unwrap());
+        }
+        for (j, a) in t["a"].as_array().unwrap().iter().enumerate() {
+            covers(&chains, &format!("a.{}", j + 1), a.as_f64().unwrap());
+        }
+        means.push(stats(&chains, "a.7"));
+    }
+    // Group 7 (22 observations): the two forms agree to Monte Carlo error.
+    let ((m1, sd1), (m2, _)) = (means[0], means[1]);
+    assert!((m1 - m2).abs() < 0.1 * sd1, "a.7: {m1} vs {m2}");
+}
+
 #[test]
 fn a_model_without_data_needs_no_data_file() {
     let (output, chains) = run_example("examples/no_data/banana.cmod", None, &["--quiet"]);
