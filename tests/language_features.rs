@@ -476,3 +476,76 @@ fn reductions_of_segments_of_run_time_length() {
         assert!((x - y).abs() < 1e-12 * y.abs().max(1.0), "{ga:?} vs {gb:?}");
     }
 }
+
+/// Arithmetic and elementwise functions of run-time-length segments (a
+/// ragged regression with a covariate) give vectors of that length, equal
+/// to the element-by-element form.
+#[test]
+fn arithmetic_on_segments_of_run_time_length() {
+    let data = "
+        transformed data {
+          array[4] int s = {2, 0, 1, 3};
+          vector[6] y = [0.4, -0.3, 1.1, 2.0, 1.6, 2.3]';
+          vector[6] x = [1.0, 2.0, -0.5, 0.3, 0.8, -1.2]';
+          array[6] int k = {1, 0, 3, 4, 2, 6};
+        }
+        parameters { vector[4] a; real b; real<lower=0> sigma; vector[6] e; }";
+    let ragged = format!(
+        "{data}
+         model {{
+           int pos = 1;
+           for (g in 1:4) {{
+             segment(y, pos, s[g]) ~ normal(a[g] + b * segment(x, pos, s[g]), sigma);
+             segment(k, pos, s[g]) ~ poisson(exp(-(segment(e, pos, s[g]) .* x[pos:(pos + s[g] - 1)]) / 2 + 1));
+             target += sum(segment(e, pos, s[g]) - segment(x, pos, s[g]) * sigma);
+             pos += s[g];
+           }}
+         }}"
+    );
+    let written_out = format!(
+        "{data}
+         model {{
+           int pos = 1;
+           for (g in 1:4) {{
+             for (i in pos:(pos + s[g] - 1)) {{
+               y[i] ~ normal(a[g] + b * x[i], sigma);
+               k[i] ~ poisson(exp(-(e[i] * x[i]) / 2 + 1));
+               target += e[i] - x[i] * sigma;
+             }}
+             pos += s[g];
+           }}
+         }}"
+    );
+    let u = point(12);
+    let (la, ga) = lp_and_gradient(&ragged, &u);
+    let (lb, gb) = lp_and_gradient(&written_out, &u);
+    assert!((la - lb).abs() < 1e-12 * lb.abs().max(1.0), "{la} vs {lb}");
+    for (x, y) in ga.iter().zip(&gb) {
+        assert!((x - y).abs() < 1e-12 * y.abs().max(1.0), "{ga:?} vs {gb:?}");
+    }
+    // Two run-time lengths that differ stop the model at the line.
+    let mismatched = ragged.replace(
+        "segment(e, pos, s[g]) .* x[pos:(pos + s[g] - 1)]",
+        "segment(e, pos, s[g]) .* x[pos:(pos + s[g])]",
+    );
+    let model = compile_source("test.cmod", &mismatched, None).unwrap_or_else(|e| panic!("{e}"));
+    let mut ev = Evaluator::new(Arc::new(model));
+    let mut grad = vec![0.0; 12];
+    let err = ev.log_density_gradient(&u, &mut grad, true).unwrap_err();
+    assert!(
+        err.contains("different lengths") && err.contains("(line 13)"),
+        "{err}"
+    );
+    // A container of fixed size beside one of run-time length is not yet.
+    let fixed = ragged.replace(
+        "a[g] + b * segment(x, pos, s[g])",
+        "a[g] + segment(x, pos, s[g]) + x",
+    );
+    let err = compile_source("test.cmod", &fixed, None)
+        .err()
+        .expect("refused");
+    assert!(
+        err.contains("not supported yet") && err.contains("fixed size"),
+        "{err}"
+    );
+}

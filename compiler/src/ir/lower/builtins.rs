@@ -8,7 +8,7 @@ use crate::syntax::ast::{self, Expr, Span};
 use stdlib::{BaseType, UnsizedType};
 
 /// Elementwise functions of one real that map directly to a `ScalarFn`.
-fn unary_fn(name: &str) -> Option<ScalarFn> {
+pub(crate) fn unary_fn(name: &str) -> Option<ScalarFn> {
     use ScalarFn::*;
     Some(match name {
         "exp" => Exp,

@@ -10,11 +10,12 @@
 //! with Stan's checks on the start and the length; and a reduction of one
 //! (`sum`, `mean`, `log_sum_exp`, ...) is a loop of run-time length.
 
-use super::expr::{Run, Val};
+use super::builtins::unary_fn;
+use super::expr::{rbin, Run, Val};
 use super::reductions::Extent;
 use super::{LowerError, Lowering};
 use crate::ir::*;
-use crate::syntax::ast::{Expr, ExprKind, Index};
+use crate::syntax::ast::{BinOp, Expr, ExprKind, Index, UnOp};
 use stdlib::{BaseType, UnsizedType};
 
 /// A view of `len` consecutive elements of a one-dimensional container,
@@ -27,9 +28,22 @@ pub(crate) struct RuntimeSegment {
     pub int: bool,
     /// The type of the container it is a segment of.
     pub ty: UnsizedType,
+    /// The longest it can be (the size of the container it is a view of).
+    pub capacity: usize,
 }
 
 impl RuntimeSegment {
+    /// Element `k` (0-based) as a real.
+    fn element(&self, k: IExpr) -> RExpr {
+        Run {
+            slot: self.slot,
+            offset: self.offset.clone(),
+            ty: self.ty,
+            dims: vec![],
+        }
+        .real(k)
+    }
+
     /// The segment as a run (whose own dims are not its length) and the
     /// extent reductions read.
     pub(crate) fn run_and_extent(self) -> (Run, Extent) {
@@ -52,10 +66,231 @@ fn bin(op: IBinOp, a: IExpr, b: IExpr) -> IExpr {
 }
 
 impl<'a> Lowering<'a> {
+    /// `e` as a vector of run-time length: a segment or slice (a view), or
+    /// elementwise arithmetic and functions of them and of scalars (a
+    /// temporary as long as the longest the view could be, filled by a loop
+    /// of run-time length). None when `e` has a size fixed when compiling.
+    pub(crate) fn runtime_segment(
+        &mut self,
+        e: &Expr,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Option<RuntimeSegment>, LowerError> {
+        if !self.has_runtime_extent(e) {
+            return Ok(None);
+        }
+        match &e.kind {
+            ExprKind::Paren(inner)
+            | ExprKind::Unary {
+                op: UnOp::Plus,
+                operand: inner,
+            } => self.runtime_segment(inner, out),
+            ExprKind::Unary {
+                op: UnOp::Neg,
+                operand,
+            } => {
+                let Some(x) = self.runtime_segment(operand, out)? else {
+                    return Ok(None);
+                };
+                let active = self.activity(e);
+                Ok(Some(self.elementwise_of_length(
+                    x.len.clone(),
+                    x.capacity,
+                    active,
+                    out,
+                    |k| RExpr::Neg(Box::new(x.element(k))),
+                )))
+            }
+            ExprKind::Call { name, args, .. }
+                if args.len() == 1 && unary_fn(&name.name).is_some() =>
+            {
+                let f = unary_fn(&name.name).expect("checked above");
+                let Some(x) = self.runtime_segment(&args[0], out)? else {
+                    return Ok(None);
+                };
+                let active = self.activity(e);
+                Ok(Some(self.elementwise_of_length(
+                    x.len.clone(),
+                    x.capacity,
+                    active,
+                    out,
+                    |k| RExpr::Call(f, vec![x.element(k)]),
+                )))
+            }
+            ExprKind::Binary { op, lhs, rhs } => self.runtime_binary(e, *op, lhs, rhs, out),
+            _ => self.runtime_view(e, out),
+        }
+    }
+
+    /// Whether `e` holds a segment or slice whose bounds are known only
+    /// while the model runs, through the forms `runtime_segment` takes apart.
+    fn has_runtime_extent(&mut self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Paren(inner) | ExprKind::Unary { operand: inner, .. } => {
+                self.has_runtime_extent(inner)
+            }
+            ExprKind::Binary { lhs, rhs, .. } => {
+                self.has_runtime_extent(lhs) || self.has_runtime_extent(rhs)
+            }
+            ExprKind::Call { name, args, .. } if name.name == "segment" && args.len() == 3 => {
+                self.const_int(&args[1]).is_err() || self.const_int(&args[2]).is_err()
+            }
+            ExprKind::Call { name, args, .. }
+                if args.len() == 1 && unary_fn(&name.name).is_some() =>
+            {
+                self.has_runtime_extent(&args[0])
+            }
+            ExprKind::Indexed { indices, .. } if indices.len() == 1 => match &indices[0] {
+                Index::Slice { lower, upper } => [lower, upper]
+                    .into_iter()
+                    .flatten()
+                    .any(|bound| self.const_int(bound).is_err()),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// `a op b` where one side or both have a run-time length and any other
+    /// side is a scalar.
+    fn runtime_binary(
+        &mut self,
+        e: &Expr,
+        op: BinOp,
+        lhs: &Expr,
+        rhs: &Expr,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Option<RuntimeSegment>, LowerError> {
+        let unsupported = |detail: &str| {
+            Err(LowerError::unsupported(
+                e.span,
+                format!(
+                    "`{}` {detail} when a side's length is known only while the model runs",
+                    op.text()
+                ),
+            ))
+        };
+        let rop = match op {
+            BinOp::Add => RBinOp::Add,
+            BinOp::Sub => RBinOp::Sub,
+            BinOp::Mul | BinOp::EltMul => RBinOp::Mul,
+            BinOp::Div | BinOp::EltDiv => RBinOp::Div,
+            _ => return unsupported("on vectors"),
+        };
+        let active = self.activity(e);
+        let a = self.runtime_segment(lhs, out)?;
+        let b = self.runtime_segment(rhs, out)?;
+        let scalar = |this: &mut Self,
+                      side: &Expr,
+                      out: &mut Vec<Stmt>|
+         -> Result<Option<RExpr>, LowerError> {
+            let ty = this.ty(side)?;
+            if ty.array_dims != 0 || !matches!(ty.base, BaseType::Int | BaseType::Real) {
+                return Ok(None);
+            }
+            let value = this.lower_expr(side, out)?;
+            let Some(value) = value.as_real() else {
+                return Ok(None);
+            };
+            let side_active = this.activity(side);
+            Ok(Some(this.once(value, side_active, out)))
+        };
+        let result = match (a, b) {
+            (Some(a), Some(b)) => {
+                if matches!(op, BinOp::Mul | BinOp::Div) {
+                    return unsupported("between two vectors");
+                }
+                self.check_same_length(e, &a.len, &b.len, out);
+                self.elementwise_of_length(
+                    a.len.clone(),
+                    a.capacity.min(b.capacity),
+                    active,
+                    out,
+                    |k| rbin(rop, a.element(k.clone()), b.element(k)),
+                )
+            }
+            (Some(a), None) => {
+                let Some(y) = scalar(self, rhs, out)? else {
+                    return unsupported("with a container of fixed size");
+                };
+                self.elementwise_of_length(a.len.clone(), a.capacity, active, out, |k| {
+                    rbin(rop, a.element(k), y.clone())
+                })
+            }
+            (None, Some(b)) => {
+                if op == BinOp::Div {
+                    return unsupported("of a scalar by a vector (use ./)");
+                }
+                let Some(x) = scalar(self, lhs, out)? else {
+                    return unsupported("with a container of fixed size");
+                };
+                self.elementwise_of_length(b.len.clone(), b.capacity, active, out, |k| {
+                    rbin(rop, x.clone(), b.element(k))
+                })
+            }
+            (None, None) => return Ok(None),
+        };
+        Ok(Some(result))
+    }
+
+    /// Stops the model with a message when two run-time lengths differ.
+    fn check_same_length(&mut self, e: &Expr, a: &IExpr, b: &IExpr, out: &mut Vec<Stmt>) {
+        let msg = self.msg(
+            e.span,
+            "the two vectors of this expression have different lengths".to_string(),
+        );
+        let plus_one = |x: &IExpr| bin(IBinOp::Add, x.clone(), int(1));
+        let check = self.int_temp();
+        for (x, y) in [(a, b), (b, a)] {
+            out.push(Stmt::SetI(
+                Place::at(check, 0),
+                IExpr::Checked {
+                    index: Box::new(plus_one(x)),
+                    len: Box::new(plus_one(y)),
+                    msg,
+                },
+            ));
+        }
+    }
+
+    /// A new vector of run-time length `len` (at most `capacity`), element
+    /// k being `element(k)`.
+    fn elementwise_of_length(
+        &mut self,
+        len: IExpr,
+        capacity: usize,
+        active: bool,
+        out: &mut Vec<Stmt>,
+        element: impl Fn(IExpr) -> RExpr,
+    ) -> RuntimeSegment {
+        let slot = self.temp(vec![capacity], false, active);
+        let k = self.int_temp();
+        let index = IExpr::Load(Box::new(Place::at(k, 0)));
+        out.push(Stmt::For {
+            var: k,
+            lo: int(0),
+            hi: bin(IBinOp::Sub, len.clone(), int(1)),
+            body: vec![Stmt::SetR(
+                Place {
+                    slot,
+                    index: index.clone(),
+                },
+                element(index),
+            )],
+        });
+        RuntimeSegment {
+            slot,
+            offset: int(0),
+            len,
+            int: false,
+            ty: UnsizedType::REAL,
+            capacity,
+        }
+    }
+
     /// `e` as a run-time segment, if it is `segment(v, start, length)` or a
     /// slice `v[lo:hi]` of a one-dimensional `v` whose bounds are not known
     /// when compiling; None for anything else (sized as usual).
-    pub(crate) fn runtime_segment(
+    fn runtime_view(
         &mut self,
         e: &Expr,
         out: &mut Vec<Stmt>,
@@ -169,6 +404,7 @@ impl<'a> Lowering<'a> {
             len: count,
             int: is_int,
             ty,
+            capacity: size as usize,
         }))
     }
 
