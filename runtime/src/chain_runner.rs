@@ -62,6 +62,34 @@ impl std::fmt::Display for ChainError {
     }
 }
 
+/// The metric a chain starts from: the given inverse metric (checked
+/// against the model's dimension) or the unit one.
+fn initial_metric(config: &SamplerConfig, dim: usize) -> Result<Metric, String> {
+    let wrong_size = |size: usize| {
+        format!(
+            "The inverse metric is for {size} parameters, but the model has {dim} unconstrained parameters."
+        )
+    };
+    match &config.initial_inverse_metric {
+        None => Ok(Metric::unit(config.metric, dim)),
+        Some(InverseMetric::Diagonal(values)) => {
+            if values.len() != dim {
+                return Err(wrong_size(values.len()));
+            }
+            Ok(Metric::Diagonal {
+                inverse_diagonal: values.clone(),
+            })
+        }
+        Some(InverseMetric::Dense(rows)) => {
+            if rows.len() != dim {
+                return Err(wrong_size(rows.len()));
+            }
+            Metric::dense(rows.concat(), dim)
+                .map_err(|_| "The dense inverse metric is not positive definite.".to_string())
+        }
+    }
+}
+
 /// The sampler columns of one transition followed by the model's outputs.
 fn fill_row(
     row: &mut [f64],
@@ -134,7 +162,8 @@ pub fn run_chain(
     let output_error = |e: std::io::Error| ChainError::Output(e.to_string());
 
     let mut rng = chain_rng(config.seed, chain_id as u64);
-    let mut hamiltonian = Hamiltonian::new(model, Metric::unit(config.metric, dim));
+    let metric = initial_metric(config, dim).map_err(ChainError::Initialization)?;
+    let mut hamiltonian = Hamiltonian::new(model, metric);
     let initial = find_initial_point(
         &mut hamiltonian,
         &mut rng,

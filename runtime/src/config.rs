@@ -1,5 +1,6 @@
 //! The settings of a sampling run, with Stan's defaults.
 
+use crate::draws::InverseMetric;
 use crate::metric::MetricKind;
 
 /// Warmup adaptation settings (CmdStan's `adapt` group).
@@ -67,6 +68,9 @@ pub struct SamplerConfig {
     pub metric: MetricKind,
     /// The step size to start from (Stan's `stepsize`, default 1).
     pub initial_step_size: f64,
+    /// The inverse metric to start from (Stan's `metric_file`); the unit
+    /// metric when None. Its shape must match `metric`.
+    pub initial_inverse_metric: Option<InverseMetric>,
     pub adapt: AdaptConfig,
     pub init: InitialValues,
     /// How many initialization attempts per chain before giving up.
@@ -86,6 +90,7 @@ impl Default for SamplerConfig {
             max_depth: 10,
             metric: MetricKind::Diagonal,
             initial_step_size: 1.0,
+            initial_inverse_metric: None,
             adapt: AdaptConfig::default(),
             init: InitialValues::default(),
             max_init_attempts: 100,
@@ -120,6 +125,27 @@ impl SamplerConfig {
         }
         if !(self.adapt.gamma > 0.0 && self.adapt.kappa > 0.0 && self.adapt.t0 > 0.0) {
             return Err("The adaptation's gamma, kappa and t0 must be positive.".to_string());
+        }
+        match (&self.initial_inverse_metric, self.metric) {
+            (None, _) => {}
+            (Some(InverseMetric::Diagonal(values)), MetricKind::Diagonal) => {
+                if let Some(bad) = values.iter().find(|v| !(**v > 0.0 && v.is_finite())) {
+                    return Err(format!(
+                        "The inverse metric's diagonal must be positive and finite, but it holds {bad}."
+                    ));
+                }
+            }
+            (Some(InverseMetric::Dense(rows)), MetricKind::Dense) => {
+                if rows.iter().any(|row| row.len() != rows.len()) {
+                    return Err("The dense inverse metric must be a square matrix.".to_string());
+                }
+            }
+            (Some(_), kind) => {
+                return Err(format!(
+                    "The inverse metric's shape does not match the metric {}: give a vector for diag_e and a matrix for dense_e.",
+                    kind.stan_name()
+                ))
+            }
         }
         if let InitialValues::Uniform { radius } = self.init {
             if !(radius >= 0.0 && radius.is_finite()) {

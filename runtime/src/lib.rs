@@ -20,6 +20,8 @@ pub mod metric;
 pub mod metric_adaptation;
 pub mod model;
 pub mod nuts;
+#[cfg(test)]
+mod nuts_reference;
 pub mod phase_pool;
 pub mod progress;
 pub mod run;

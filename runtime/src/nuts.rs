@@ -407,7 +407,7 @@ impl NutsSampler {
 
     /// Draws the current point's momentum and sets its velocity and energy,
     /// which it returns.
-    fn draw_momentum(&mut self) -> f64 {
+    pub(crate) fn draw_momentum(&mut self) -> f64 {
         let start = self.current;
         self.hamiltonian
             .metric
@@ -424,7 +424,7 @@ impl NutsSampler {
     /// The tree building of a transition from the current point, whose
     /// momentum, velocity and energy `h0` are set; None (holding only the
     /// current point again) if a point's weight is too heavy for `W`.
-    fn build_trajectory<W: Weight>(&mut self, h0: f64) -> Option<TransitionStats> {
+    pub(crate) fn build_trajectory<W: Weight>(&mut self, h0: f64) -> Option<TransitionStats> {
         let epsilon = self.step_size;
         let start = self.current;
         // `sums.rho` needs no start value: the first doubling writes it.
@@ -459,11 +459,13 @@ impl NutsSampler {
             let subtree;
             if builder.rng.random::<f64>() > 0.5 {
                 // Extend the trajectory forward.
+                // The old trajectory becomes the backward part; its forward
+                // end is the old z_fwd (Stan: p_bck_fwd = p_fwd_fwd).
                 builder.start_from(z_fwd);
                 std::mem::swap(&mut sums.rho_bck, &mut sums.rho);
-                builder.pool.retain(fwd_bck);
+                builder.pool.retain(z_fwd);
                 builder.pool.release(bck_fwd);
-                bck_fwd = fwd_bck;
+                bck_fwd = z_fwd;
                 builder.signed_step = epsilon;
                 subtree = if depth == 0 {
                     builder.single()
@@ -478,11 +480,13 @@ impl NutsSampler {
                 fwd_bck = subtree.beg;
             } else {
                 // Extend the trajectory backward.
+                // The old trajectory becomes the forward part; its backward
+                // end is the old z_bck (Stan: p_fwd_bck = p_bck_bck).
                 builder.start_from(z_bck);
                 std::mem::swap(&mut sums.rho_fwd, &mut sums.rho);
-                builder.pool.retain(bck_fwd);
+                builder.pool.retain(z_bck);
                 builder.pool.release(fwd_bck);
-                fwd_bck = bck_fwd;
+                fwd_bck = z_bck;
                 builder.signed_step = -epsilon;
                 subtree = if depth == 0 {
                     builder.single()

@@ -84,7 +84,7 @@ pub(crate) struct Logarithm(pub f64);
 
 /// log(exp(a) + exp(b)) as Stan's math library computes it: the larger
 /// argument plus `log1p(exp(-difference))`.
-fn log_sum_exp(a: f64, b: f64) -> f64 {
+pub(crate) fn log_sum_exp(a: f64, b: f64) -> f64 {
     if a == f64::NEG_INFINITY {
         return b;
     }

@@ -84,6 +84,7 @@ fn write_run(name: &str, save_warmup: bool) -> (Vec<PathBuf>, runtime::RunOutput
             header: runtime::stan_csv::CsvHeaderInfo {
                 model_name: "outputs_model".into(),
                 data_file: None,
+                metric_file: None,
             },
         }),
         ..Default::default()

@@ -5,8 +5,8 @@ use clap::{Args, ValueEnum};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runtime::stan_csv::{CsvHeaderInfo, StanCsvWriter};
 use runtime::{
-    run_chains, AdaptConfig, CsvOutput, InitialValues, MetricKind, Model, Phase, ProgressObserver,
-    ProgressUpdate, RunOptions, SamplerConfig, Summary,
+    run_chains, AdaptConfig, CsvOutput, InitialValues, InverseMetric, MetricKind, Model, Phase,
+    ProgressObserver, ProgressUpdate, RunOptions, SamplerConfig, Summary,
 };
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -52,6 +52,18 @@ pub struct RunArgs {
     /// The mass matrix: diagonal, or dense for strongly correlated posteriors.
     #[arg(long, value_enum, default_value_t = MetricArg::Diag)]
     pub metric: MetricArg,
+    /// The inverse metric to start from: a JSON file as CmdStan's metric_file,
+    /// {"inv_metric": [...]} with a vector for diag or a matrix for dense
+    /// (for example the adapted metric of an earlier run).
+    #[arg(long)]
+    pub inv_metric: Option<PathBuf>,
+    /// The step size to start from (warmup adapts it unless --adapt-engaged false).
+    #[arg(long, allow_negative_numbers = true)]
+    pub step_size: Option<f64>,
+    /// Whether warmup adapts the step size and the metric; with false the
+    /// run keeps --step-size and --inv-metric as given.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub adapt_engaged: bool,
     /// Where to write the CSV files (default: a new directory named after the model).
     #[arg(long)]
     pub output_dir: Option<PathBuf>,
@@ -105,6 +117,22 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
             ));
         }
     }
+    if let Some(step) = args.step_size {
+        if !(step > 0.0 && step.is_finite()) {
+            return Err(format!(
+                "error: --step-size must be positive and finite, but it is {step}"
+            ));
+        }
+    }
+    let metric_kind = if args.metric == MetricArg::Dense {
+        MetricKind::Dense
+    } else {
+        MetricKind::Diagonal
+    };
+    let inverse_metric = match &args.inv_metric {
+        Some(path) => Some(read_inverse_metric(path, metric_kind)?),
+        None => None,
+    };
     let seed = args.seed.unwrap_or_else(random_seed);
     let prepared = super::prepare(&args.model, args.data.as_deref(), Some(seed))?;
     let init = parse_inits(args.inits.as_deref(), &prepared.model)?;
@@ -113,6 +141,18 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
             return Err(format!(
                 "error: the inits give {} unconstrained values, but the model has {}",
                 point.len(),
+                prepared.model.n_unconstrained
+            ));
+        }
+    }
+    if let Some(metric) = &inverse_metric {
+        let size = match metric {
+            InverseMetric::Diagonal(values) => values.len(),
+            InverseMetric::Dense(rows) => rows.len(),
+        };
+        if size != prepared.model.n_unconstrained {
+            return Err(format!(
+                "error: --inv-metric gives a metric for {size} parameters, but the model has {} unconstrained parameters",
                 prepared.model.n_unconstrained
             ));
         }
@@ -138,13 +178,12 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
         save_warmup: args.save_warmup,
         seed,
         max_depth: args.max_treedepth as usize,
-        metric: if args.metric == MetricArg::Dense {
-            MetricKind::Dense
-        } else {
-            MetricKind::Diagonal
-        },
+        metric: metric_kind,
+        initial_step_size: args.step_size.unwrap_or(1.0),
+        initial_inverse_metric: inverse_metric,
         adapt: AdaptConfig {
             delta: args.adapt_delta,
+            engaged: args.adapt_engaged,
             ..AdaptConfig::default()
         },
         init,
@@ -157,6 +196,7 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
     let header = CsvHeaderInfo {
         model_name: prepared.model_name.clone(),
         data_file: args.data.as_ref().map(|d| d.display().to_string()),
+        metric_file: args.inv_metric.as_ref().map(|m| m.display().to_string()),
     };
     let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
     if !args.quiet {
@@ -422,4 +462,44 @@ impl ProgressObserver for Bars {
             bar.set_message(phase);
         }
     }
+}
+
+/// An inverse metric from a JSON file in CmdStan's metric_file form:
+/// `{"inv_metric": [...]}`, a vector for the diagonal metric or a matrix (a
+/// list of rows) for the dense one.
+fn read_inverse_metric(path: &Path, kind: MetricKind) -> Result<InverseMetric, String> {
+    let place = format!("error: --inv-metric {}", path.display());
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{place}: {e}"))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{place}: not valid JSON: {e}"))?;
+    let value = json.get("inv_metric").ok_or_else(|| {
+        format!("{place}: no \"inv_metric\" entry; the file should look like {{\"inv_metric\": [1.0, 0.5]}}")
+    })?;
+    let numbers = |row: &serde_json::Value| -> Option<Vec<f64>> {
+        row.as_array()?
+            .iter()
+            .map(serde_json::Value::as_f64)
+            .collect()
+    };
+    let rows = value
+        .as_array()
+        .map(|a| a.iter().all(serde_json::Value::is_array));
+    let metric = match (kind, rows) {
+        (MetricKind::Diagonal, Some(false)) => numbers(value).map(InverseMetric::Diagonal),
+        (MetricKind::Dense, Some(true)) => value
+            .as_array()
+            .and_then(|rows| rows.iter().map(numbers).collect::<Option<Vec<_>>>())
+            .map(InverseMetric::Dense),
+        (MetricKind::Diagonal, _) => {
+            return Err(format!(
+                "{place}: --metric diag needs \"inv_metric\" to be a list of numbers"
+            ))
+        }
+        (MetricKind::Dense, _) => {
+            return Err(format!(
+                "{place}: --metric dense needs \"inv_metric\" to be a matrix (a list of rows)"
+            ))
+        }
+    };
+    metric.ok_or_else(|| format!("{place}: \"inv_metric\" must hold numbers only"))
 }

@@ -19,6 +19,8 @@ pub struct CsvHeaderInfo {
     pub model_name: String,
     /// The data file, if any.
     pub data_file: Option<String>,
+    /// The file the initial inverse metric came from, if any.
+    pub metric_file: Option<String>,
 }
 
 /// A value as Stan CSV holds it: the shortest text that reads back to the
@@ -81,7 +83,10 @@ pub fn header_comments(
         "          nuts".to_string(),
         format!("            max_depth = {}", config.max_depth),
         format!("        metric = {}", config.metric.stan_name()),
-        "        metric_file = ".to_string(),
+        format!(
+            "        metric_file = {}",
+            info.metric_file.as_deref().unwrap_or("")
+        ),
         format!(
             "        stepsize = {}",
             format_value(config.initial_step_size)
