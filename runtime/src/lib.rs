@@ -28,6 +28,8 @@ pub mod run;
 pub mod stan_csv;
 pub mod step_size_adaptation;
 pub mod summary;
+#[cfg(test)]
+mod test_density;
 mod trajectory_weights;
 mod u_turn;
 

@@ -599,73 +599,32 @@ mod tests {
     use super::*;
     use crate::chain_rng::chain_rng;
     use crate::metric::{Metric, MetricKind};
-    use crate::model::{Model, Rejection};
+    use crate::model::Model;
+    use crate::test_density::Density;
 
     /// Independent normals with a small scale: from a start far out, the
     /// first trajectory falls by thousands in energy.
-    struct NarrowNormal;
-
-    impl Model for NarrowNormal {
-        fn dim(&self) -> usize {
-            3
-        }
-        fn output_names(&self) -> Vec<String> {
-            vec!["a".into(), "b".into(), "c".into()]
-        }
-        fn log_density_gradient(
-            &mut self,
-            theta: &[f64],
-            grad: &mut [f64],
-        ) -> Result<f64, Rejection> {
+    fn narrow_normal() -> Box<dyn Model> {
+        Density::boxed(3, |theta, grad| {
             let precision = 1e4;
             let mut lp = 0.0;
             for (g, x) in grad.iter_mut().zip(theta) {
                 lp -= 0.5 * precision * x * x;
                 *g = -precision * x;
             }
-            Ok(lp)
-        }
-        fn write_draw(
-            &mut self,
-            theta: &[f64],
-            _: &mut dyn rand::Rng,
-            out: &mut [f64],
-        ) -> Result<(), Rejection> {
-            out.copy_from_slice(theta);
-            Ok(())
-        }
+            lp
+        })
     }
 
     /// A log density flat below 0 and rising by 1000 per unit of x above,
     /// with a gradient that claims it is flat everywhere: the integrator
     /// keeps the momentum, and moving up the energy falls by 1000 |p| per
     /// step, so the weights soon pass e^650.
-    struct Ramp;
-
-    impl Model for Ramp {
-        fn dim(&self) -> usize {
-            1
-        }
-        fn output_names(&self) -> Vec<String> {
-            vec!["x".into()]
-        }
-        fn log_density_gradient(
-            &mut self,
-            theta: &[f64],
-            grad: &mut [f64],
-        ) -> Result<f64, Rejection> {
+    fn ramp() -> Box<dyn Model> {
+        Density::boxed(1, |theta, grad| {
             grad[0] = 0.0;
-            Ok(1000.0 * theta[0].max(0.0))
-        }
-        fn write_draw(
-            &mut self,
-            theta: &[f64],
-            _: &mut dyn rand::Rng,
-            out: &mut [f64],
-        ) -> Result<(), Rejection> {
-            out.copy_from_slice(theta);
-            Ok(())
-        }
+            1000.0 * theta[0].max(0.0)
+        })
     }
 
     fn sampler_with(
@@ -686,7 +645,7 @@ mod tests {
     fn a_point_too_heavy_for_plain_weights_rebuilds_the_trajectory_with_logarithms() {
         let mut rebuilt_transitions = 0;
         for seed in 0..20 {
-            let ramp = || sampler_with(Box::new(Ramp), &[0.0], 1.0, seed);
+            let ramp = || sampler_with(ramp(), &[0.0], 1.0, seed);
             let mut plain = ramp();
             let h0 = plain.draw_momentum();
             if plain.build_trajectory::<Plain>(h0).is_some() {
@@ -724,8 +683,8 @@ mod tests {
         let mut same = 0;
         for seed in 0..200 {
             let near = [0.003, -0.01, 0.02];
-            let mut plain = sampler_with(Box::new(NarrowNormal), &near, 0.004, seed);
-            let mut logarithms = sampler_with(Box::new(NarrowNormal), &near, 0.004, seed);
+            let mut plain = sampler_with(narrow_normal(), &near, 0.004, seed);
+            let mut logarithms = sampler_with(narrow_normal(), &near, 0.004, seed);
             let h0 = plain.draw_momentum();
             assert_eq!(h0, logarithms.draw_momentum());
             let a = plain.build_trajectory::<Plain>(h0).unwrap();

@@ -9,8 +9,9 @@
 use crate::chain_rng::{chain_rng, ChainRng};
 use crate::hamiltonian::{Hamiltonian, PhasePoint};
 use crate::metric::Metric;
-use crate::model::{Model, Rejection};
+use crate::model::Model;
 use crate::nuts::{NutsSampler, TransitionStats, MAX_ENERGY_ERROR};
+use crate::test_density::Density;
 use crate::trajectory_weights::{log_sum_exp, Logarithm};
 use rand::RngExt;
 
@@ -270,48 +271,22 @@ impl StanNuts<'_> {
 }
 
 /// A correlated Gaussian in 3 dimensions (precision matrix `P`).
-struct Correlated;
-
-const P: [[f64; 3]; 3] = [[2.0, 1.2, 0.3], [1.2, 1.5, -0.4], [0.3, -0.4, 0.8]];
-
-impl Model for Correlated {
-    fn dim(&self) -> usize {
-        3
-    }
-    fn output_names(&self) -> Vec<String> {
-        vec!["a".into(), "b".into(), "c".into()]
-    }
-    fn log_density_gradient(&mut self, theta: &[f64], grad: &mut [f64]) -> Result<f64, Rejection> {
+fn correlated() -> Box<dyn Model> {
+    const P: [[f64; 3]; 3] = [[2.0, 1.2, 0.3], [1.2, 1.5, -0.4], [0.3, -0.4, 0.8]];
+    Density::boxed(3, |theta, grad| {
         let mut lp = 0.0;
         for i in 0..3 {
             let row: f64 = (0..3).map(|j| P[i][j] * theta[j]).sum();
             grad[i] = -row;
             lp -= 0.5 * theta[i] * row;
         }
-        Ok(lp)
-    }
-    fn write_draw(
-        &mut self,
-        theta: &[f64],
-        _: &mut dyn rand::Rng,
-        out: &mut [f64],
-    ) -> Result<(), Rejection> {
-        out.copy_from_slice(theta);
-        Ok(())
-    }
+        lp
+    })
 }
 
 /// Neal's funnel in 3 dimensions: divergences at a large step size.
-struct Funnel;
-
-impl Model for Funnel {
-    fn dim(&self) -> usize {
-        3
-    }
-    fn output_names(&self) -> Vec<String> {
-        vec!["v".into(), "x1".into(), "x2".into()]
-    }
-    fn log_density_gradient(&mut self, theta: &[f64], grad: &mut [f64]) -> Result<f64, Rejection> {
+fn funnel() -> Box<dyn Model> {
+    Density::boxed(3, |theta, grad| {
         let v = theta[0];
         let mut lp = -v * v / 18.0;
         grad[0] = -v / 9.0;
@@ -321,17 +296,8 @@ impl Model for Funnel {
             grad[0] += 0.5 * x * x * (-v).exp() - 0.5;
             grad[i] = -x * (-v).exp();
         }
-        Ok(lp)
-    }
-    fn write_draw(
-        &mut self,
-        theta: &[f64],
-        _: &mut dyn rand::Rng,
-        out: &mut [f64],
-    ) -> Result<(), Rejection> {
-        out.copy_from_slice(theta);
-        Ok(())
-    }
+        lp
+    })
 }
 
 /// Runs `transitions` transitions of cmod's sampler (logarithmic weights,
@@ -398,8 +364,6 @@ fn lockstep(
 
 #[test]
 fn logarithmic_weights_give_stans_transitions_bit_for_bit() {
-    let correlated = || Box::new(Correlated) as Box<dyn Model>;
-    let funnel = || Box::new(Funnel) as Box<dyn Model>;
     let (same, _) = lockstep(correlated, vec![1.0, 0.7, 1.6], 0.35, 400, true);
     assert_eq!(same, 400);
     // Divergences, and trees cut short by them.
@@ -410,8 +374,6 @@ fn logarithmic_weights_give_stans_transitions_bit_for_bit() {
 
 #[test]
 fn plain_weights_make_stans_trees_and_choices() {
-    let correlated = || Box::new(Correlated) as Box<dyn Model>;
-    let funnel = || Box::new(Funnel) as Box<dyn Model>;
     for (model, inverse, step) in [
         (
             correlated as fn() -> Box<dyn Model>,

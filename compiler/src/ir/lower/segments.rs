@@ -87,38 +87,38 @@ impl<'a> Lowering<'a> {
             ExprKind::Unary {
                 op: UnOp::Neg,
                 operand,
-            } => {
-                let Some(x) = self.runtime_segment(operand, out)? else {
-                    return Ok(None);
-                };
-                let active = self.activity(e);
-                Ok(Some(self.elementwise_of_length(
-                    x.len.clone(),
-                    x.capacity,
-                    active,
-                    out,
-                    |k| RExpr::Neg(Box::new(x.element(k))),
-                )))
-            }
+            } => self.runtime_map(e, operand, |x| RExpr::Neg(Box::new(x)), out),
             ExprKind::Call { name, args, .. }
                 if args.len() == 1 && unary_fn(&name.name).is_some() =>
             {
                 let f = unary_fn(&name.name).expect("checked above");
-                let Some(x) = self.runtime_segment(&args[0], out)? else {
-                    return Ok(None);
-                };
-                let active = self.activity(e);
-                Ok(Some(self.elementwise_of_length(
-                    x.len.clone(),
-                    x.capacity,
-                    active,
-                    out,
-                    |k| RExpr::Call(f, vec![x.element(k)]),
-                )))
+                self.runtime_map(e, &args[0], |x| RExpr::Call(f, vec![x]), out)
             }
             ExprKind::Binary { op, lhs, rhs } => self.runtime_binary(e, *op, lhs, rhs, out),
             _ => self.runtime_view(e, out),
         }
+    }
+
+    /// `e`, which applies `f` to each element of `operand`, when `operand`
+    /// has a run-time length.
+    fn runtime_map(
+        &mut self,
+        e: &Expr,
+        operand: &Expr,
+        f: impl Fn(RExpr) -> RExpr,
+        out: &mut Vec<Stmt>,
+    ) -> Result<Option<RuntimeSegment>, LowerError> {
+        let Some(x) = self.runtime_segment(operand, out)? else {
+            return Ok(None);
+        };
+        let active = self.activity(e);
+        Ok(Some(self.elementwise_of_length(
+            x.len.clone(),
+            x.capacity,
+            active,
+            out,
+            |k| f(x.element(k)),
+        )))
     }
 
     /// Whether `e` holds a segment or slice whose bounds are known only
