@@ -203,6 +203,146 @@ fn poisson_regression_recovers_the_simulated_values() {
     covers(&chains, "beta", t["beta"].as_f64().unwrap());
 }
 
+/// A fixed step size and inverse metric without adaptation (cmdstanpy's
+/// step_size, metric and adapt_engaged=False): every draw uses them, the
+/// CSV header names the metric file, and a metric of the wrong size or
+/// shape is refused with a message.
+#[test]
+fn step_size_and_inverse_metric_can_be_fixed() {
+    let dir = temp_dir("fixed_tuning");
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |name: &str, extra: &[&str]| -> (Output, Vec<(String, ChainDraws)>) {
+        let out_dir = dir.join(name);
+        let output = cmod()
+            .arg("run")
+            .arg(root().join("examples/eight_schools/eight_schools_noncentered.cmod"))
+            .arg("--data")
+            .arg(root().join("examples/eight_schools/data.json"))
+            .args(["--seed", "5", "--quiet", "--output-dir"])
+            .arg(&out_dir)
+            .args(extra)
+            .output()
+            .expect("cmod runs");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&out_dir)
+            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.sort();
+        let chains = files
+            .iter()
+            .map(|f| {
+                (
+                    std::fs::read_to_string(f).unwrap(),
+                    read_stan_csv(f).unwrap(),
+                )
+            })
+            .collect();
+        (output, chains)
+    };
+    let metric = dir.join("metric.json");
+    let diagonal: Vec<f64> = (1..=10).map(|i| 0.5 + 0.1 * i as f64).collect();
+    std::fs::write(&metric, format!("{{\"inv_metric\": {diagonal:?}}}")).unwrap();
+    let metric_arg = metric.display().to_string();
+    let (output, chains) = run(
+        "diag",
+        &[
+            "--chains",
+            "2",
+            "--step-size",
+            "0.3",
+            "--adapt-engaged",
+            "false",
+            "--inv-metric",
+            &metric_arg,
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(chains.len(), 2);
+    for (text, chain) in &chains {
+        let steps = chain.sampling_column_named("stepsize__").unwrap();
+        assert!(steps.iter().all(|&s| s == 0.3), "{:?}", &steps[..5]);
+        assert!(text.contains("engaged = false"), "{text}");
+        assert!(
+            text.contains(&format!("metric_file = {metric_arg}")),
+            "{text}"
+        );
+    }
+
+    // A dense metric reads a matrix.
+    let dense = dir.join("dense.json");
+    let rows: Vec<Vec<f64>> = (0..10)
+        .map(|i| {
+            (0..10)
+                .map(|j| {
+                    if i == j {
+                        1.0
+                    } else if i + j == 9 {
+                        0.2
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    std::fs::write(&dense, format!("{{\"inv_metric\": {rows:?}}}")).unwrap();
+    let dense_arg = dense.display().to_string();
+    let (output, chains) = run(
+        "dense",
+        &[
+            "--chains",
+            "1",
+            "--metric",
+            "dense",
+            "--step-size",
+            "0.4",
+            "--adapt-engaged",
+            "false",
+            "--inv-metric",
+            &dense_arg,
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let steps = chains[0].1.sampling_column_named("stepsize__").unwrap();
+    assert!(steps.iter().all(|&s| s == 0.4));
+
+    // Wrong size, wrong shape, not a metric file.
+    let short = dir.join("short.json");
+    std::fs::write(&short, "{\"inv_metric\": [1.0, 2.0]}").unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"metric\": [1.0]}").unwrap();
+    for (k, (file, metric_kind, expected)) in [
+        (
+            &short,
+            "diag",
+            "gives a metric for 2 parameters, but the model has 10",
+        ),
+        (&metric, "dense", "needs \"inv_metric\" to be a matrix"),
+        (&bad, "diag", "no \"inv_metric\" entry"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let file_arg = file.display().to_string();
+        let (output, _) = run(
+            &format!("bad{k}"),
+            &["--metric", metric_kind, "--inv-metric", &file_arg],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !output.status.success() && stderr.contains(expected),
+            "{stderr}"
+        );
+    }
+}
+
 /// Ragged groups through segments of run-time length, and the same model
 /// through a group index: both recover the simulation, and agree.
 #[test]
