@@ -16,6 +16,17 @@ fn lp_and_gradient(source: &str, u: &[f64]) -> (f64, Vec<f64>) {
     (lp, grad)
 }
 
+/// Two models give the same log density and gradient at `u`, to 1e-12
+/// relative (absolute below 1).
+fn same_lp_and_gradient(a: &str, b: &str, u: &[f64]) {
+    let (la, ga) = lp_and_gradient(a, u);
+    let (lb, gb) = lp_and_gradient(b, u);
+    assert!((la - lb).abs() < 1e-12 * lb.abs().max(1.0), "{la} vs {lb}");
+    for (x, y) in ga.iter().zip(&gb) {
+        assert!((x - y).abs() < 1e-12 * y.abs().max(1.0), "{ga:?} vs {gb:?}");
+    }
+}
+
 fn point(n: usize) -> Vec<f64> {
     (0..n)
         .map(|i| 0.2 * ((i as f64 + 1.0) * 1.3).sin())
@@ -469,12 +480,7 @@ fn reductions_of_segments_of_run_time_length() {
          }}"
     );
     let u = point(6);
-    let (la, ga) = lp_and_gradient(&ragged, &u);
-    let (lb, gb) = lp_and_gradient(&written_out, &u);
-    assert!((la - lb).abs() < 1e-12 * lb.abs().max(1.0), "{la} vs {lb}");
-    for (x, y) in ga.iter().zip(&gb) {
-        assert!((x - y).abs() < 1e-12 * y.abs().max(1.0), "{ga:?} vs {gb:?}");
-    }
+    same_lp_and_gradient(&ragged, &written_out, &u);
 }
 
 /// Arithmetic and elementwise functions of run-time-length segments (a
@@ -517,12 +523,7 @@ fn arithmetic_on_segments_of_run_time_length() {
          }}"
     );
     let u = point(12);
-    let (la, ga) = lp_and_gradient(&ragged, &u);
-    let (lb, gb) = lp_and_gradient(&written_out, &u);
-    assert!((la - lb).abs() < 1e-12 * lb.abs().max(1.0), "{la} vs {lb}");
-    for (x, y) in ga.iter().zip(&gb) {
-        assert!((x - y).abs() < 1e-12 * y.abs().max(1.0), "{ga:?} vs {gb:?}");
-    }
+    same_lp_and_gradient(&ragged, &written_out, &u);
     // Two run-time lengths that differ stop the model at the line.
     let mismatched = ragged.replace(
         "segment(e, pos, s[g]) .* x[pos:(pos + s[g] - 1)]",

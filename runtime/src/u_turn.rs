@@ -144,21 +144,15 @@ mod tests {
             let [rho_a, rho_b, beg, end, pa, sa, pb, sb] =
                 [1, 2, 3, 4, 5, 6, 7, 8].map(|k| values(n, k));
             let mut rho = vec![0.0; n];
-            let projections = merge_and_project(
-                &mut rho,
-                &rho_a,
-                &rho_b,
-                &beg,
-                &end,
-                Boundary {
-                    momentum: &pa,
-                    velocity: &sa,
-                },
-                Boundary {
-                    momentum: &pb,
-                    velocity: &sb,
-                },
-            );
+            let a = Boundary {
+                momentum: &pa,
+                velocity: &sa,
+            };
+            let b = Boundary {
+                momentum: &pb,
+                velocity: &sb,
+            };
+            let projections = merge_and_project(&mut rho, &rho_a, &rho_b, &beg, &end, a, b);
             let merged = add(&rho_a, &rho_b);
             assert_eq!(rho, merged);
             let into_b = add(&rho_a, &pb);
@@ -178,17 +172,7 @@ mod tests {
                 );
             }
 
-            let pair = merge_and_project_pair(
-                &mut rho,
-                Boundary {
-                    momentum: &pa,
-                    velocity: &sa,
-                },
-                Boundary {
-                    momentum: &pb,
-                    velocity: &sb,
-                },
-            );
+            let pair = merge_and_project_pair(&mut rho, a, b);
             let merged = add(&pa, &pb);
             assert_eq!(rho, merged);
             assert!(close(pair[0], dot(&sb, &merged)) && close(pair[1], dot(&sa, &merged)));

@@ -7,6 +7,14 @@ use crate::ir::*;
 use crate::syntax::ast::{self, Expr, Span};
 use stdlib::{BaseType, UnsizedType};
 
+/// Reductions of one container to a scalar (`reductions.rs`).
+fn is_reduction(name: &str) -> bool {
+    matches!(
+        name,
+        "sum" | "mean" | "prod" | "dot_self" | "log_sum_exp" | "max" | "min" | "variance" | "sd"
+    )
+}
+
 /// Elementwise functions of one real that map directly to a `ScalarFn`.
 pub(crate) fn unary_fn(name: &str) -> Option<ScalarFn> {
     use ScalarFn::*;
@@ -167,19 +175,7 @@ impl<'a> Lowering<'a> {
         }
         let result_ty = self.ty(e)?;
         let active = self.activity(e);
-        let reduction = matches!(
-            n,
-            "sum"
-                | "mean"
-                | "prod"
-                | "dot_self"
-                | "log_sum_exp"
-                | "max"
-                | "min"
-                | "variance"
-                | "sd"
-        );
-        if reduction && args.len() == 1 {
+        if is_reduction(n) && args.len() == 1 {
             if let Some(segment) = self.runtime_segment(&args[0], out)? {
                 let (run, extent) = segment.run_and_extent();
                 if run.is_int() && matches!(n, "sum" | "max" | "min") {
@@ -647,8 +643,7 @@ impl<'a> Lowering<'a> {
                 };
                 Ok(Val::Int(IExpr::Const(value as i64)))
             }
-            "sum" | "mean" | "prod" | "dot_self" | "log_sum_exp" | "max" | "min" | "variance"
-            | "sd" => {
+            _ if is_reduction(n) => {
                 let run = run0()?;
                 if run.is_int() && matches!(n, "sum" | "max" | "min") {
                     return self.int_reduction(n, &run, out);

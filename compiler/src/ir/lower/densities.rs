@@ -79,7 +79,7 @@ impl<'a> Lowering<'a> {
             let active = self.activity(a);
             if let Some(segment) = self.runtime_segment(a, out)? {
                 let is_int_argument = ints.contains(&i);
-                if segment.int != is_int_argument {
+                if segment.is_int() != is_int_argument {
                     return Err(LowerError::unsupported(
                         a.span,
                         "a segment of ints where reals are expected, when its length is known only while the model runs (convert it with to_vector first)",

@@ -25,7 +25,6 @@ pub(crate) struct RuntimeSegment {
     pub slot: SlotId,
     pub offset: IExpr,
     pub len: IExpr,
-    pub int: bool,
     /// The type of the container it is a segment of.
     pub ty: UnsizedType,
     /// The longest it can be (the size of the container it is a view of).
@@ -33,27 +32,28 @@ pub(crate) struct RuntimeSegment {
 }
 
 impl RuntimeSegment {
-    /// Element `k` (0-based) as a real.
-    fn element(&self, k: IExpr) -> RExpr {
+    /// The segment as a run (whose own dims are not its length).
+    fn run(&self) -> Run {
         Run {
             slot: self.slot,
             offset: self.offset.clone(),
             ty: self.ty,
             dims: vec![],
         }
-        .real(k)
     }
 
-    /// The segment as a run (whose own dims are not its length) and the
-    /// extent reductions read.
+    pub(crate) fn is_int(&self) -> bool {
+        self.ty.base == BaseType::Int
+    }
+
+    /// Element `k` (0-based) as a real.
+    fn element(&self, k: IExpr) -> RExpr {
+        self.run().real(k)
+    }
+
+    /// The segment as a run and the extent reductions read.
     pub(crate) fn run_and_extent(self) -> (Run, Extent) {
-        let run = Run {
-            slot: self.slot,
-            offset: self.offset,
-            ty: self.ty,
-            dims: vec![],
-        };
-        (run, Extent::Runtime(self.len))
+        (self.run(), Extent::Runtime(self.len))
     }
 }
 
@@ -281,15 +281,15 @@ impl<'a> Lowering<'a> {
             slot,
             offset: int(0),
             len,
-            int: false,
             ty: UnsizedType::REAL,
             capacity,
         }
     }
 
     /// `e` as a run-time segment, if it is `segment(v, start, length)` or a
-    /// slice `v[lo:hi]` of a one-dimensional `v` whose bounds are not known
-    /// when compiling; None for anything else (sized as usual).
+    /// slice `v[lo:hi]` of a one-dimensional `v` (whose bounds
+    /// `has_runtime_extent` found not known when compiling); None for
+    /// anything else.
     fn runtime_view(
         &mut self,
         e: &Expr,
@@ -297,21 +297,12 @@ impl<'a> Lowering<'a> {
     ) -> Result<Option<RuntimeSegment>, LowerError> {
         let (base, start, length) = match &e.kind {
             ExprKind::Call { name, args, .. } if name.name == "segment" && args.len() == 3 => {
-                if self.const_int(&args[1]).is_ok() && self.const_int(&args[2]).is_ok() {
-                    return Ok(None);
-                }
                 (&args[0], Bounds::Start(&args[1]), Bounds::Length(&args[2]))
             }
             ExprKind::Indexed { base, indices } if indices.len() == 1 => {
                 let Index::Slice { lower, upper } = &indices[0] else {
                     return Ok(None);
                 };
-                let known = |this: &mut Self, bound: &Option<Expr>| {
-                    bound.as_ref().is_none_or(|b| this.const_int(b).is_ok())
-                };
-                if known(self, lower) && known(self, upper) {
-                    return Ok(None);
-                }
                 (
                     &**base,
                     Bounds::Lower(lower.as_ref()),
@@ -397,13 +388,11 @@ impl<'a> Lowering<'a> {
         out.push(Stmt::SetI(Place::at(checks, 0), checked_first));
         out.push(Stmt::SetI(Place::at(checks, 0), checked_count));
         out.push(Stmt::SetI(Place::at(checks, 0), checked_end));
-        let (is_int, ty) = (run.is_int(), run.ty);
         Ok(Some(RuntimeSegment {
             slot: run.slot,
             offset: bin(IBinOp::Add, run.offset, bin(IBinOp::Sub, first, int(1))),
             len: count,
-            int: is_int,
-            ty,
+            ty: run.ty,
             capacity: size as usize,
         }))
     }
