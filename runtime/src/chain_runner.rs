@@ -1,18 +1,18 @@
-//! Runs one chain from start to end: initialization, warmup with Stan's
-//! adaptation, sampling, and the rows that go to memory and to the CSV file.
+//! Runs one chain from start to end: initialization, warmup (the adaptation
+//! strategy the configuration names), sampling, and the rows that go to
+//! memory and to the CSV file.
 
+use crate::adaptation::{warmup_strategy, AdaptationError};
 use crate::chain_rng::chain_rng;
 use crate::config::SamplerConfig;
 use crate::draws::{AdaptationInfo, ChainDraws, InverseMetric, Timing, SAMPLER_COLUMNS};
 use crate::hamiltonian::Hamiltonian;
 use crate::initialization::find_initial_point;
-use crate::metric::Metric;
-use crate::metric_adaptation::{MetricAdaptation, WindowSchedule};
+use crate::metric::{Metric, MetricKind};
 use crate::model::Model;
 use crate::nuts::{NutsSampler, TransitionStats};
 use crate::progress::{Phase, ProgressObserver, ProgressUpdate};
 use crate::stan_csv::{CsvHeaderInfo, StanCsvWriter};
-use crate::step_size_adaptation::StepSizeAdaptation;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -47,6 +47,15 @@ pub enum ChainError {
     Panicked(String),
 }
 
+impl From<AdaptationError> for ChainError {
+    fn from(error: AdaptationError) -> Self {
+        match error {
+            AdaptationError::StepSizeSearch(message) => ChainError::StepSizeSearch(message),
+            AdaptationError::Metric(message) => ChainError::MetricAdaptation(message),
+        }
+    }
+}
+
 impl std::fmt::Display for ChainError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -76,8 +85,15 @@ fn initial_metric(config: &SamplerConfig, dim: usize) -> Result<Metric, String> 
             if values.len() != dim {
                 return Err(wrong_size(values.len()));
             }
-            Ok(Metric::Diagonal {
-                inverse_diagonal: values.clone(),
+            Ok(match config.metric {
+                MetricKind::LowRank => Metric::LowRank {
+                    scale: values.iter().map(|v| v.sqrt()).collect(),
+                    directions: Vec::new(),
+                    values: Vec::new(),
+                },
+                _ => Metric::Diagonal {
+                    inverse_diagonal: values.clone(),
+                },
             })
         }
         Some(InverseMetric::Dense(rows)) => {
@@ -125,6 +141,11 @@ fn adaptation_info(sampler: &NutsSampler) -> AdaptationInfo {
                 .map(|row| row.to_vec())
                 .collect(),
         ),
+        Metric::LowRank { scale, .. } => {
+            let dim = scale.len();
+            let matrix = sampler.hamiltonian.metric.inverse_matrix(dim);
+            InverseMetric::Dense(matrix.chunks(dim.max(1)).map(|row| row.to_vec()).collect())
+        }
     };
     AdaptationInfo {
         step_size: sampler.step_size,
@@ -181,29 +202,12 @@ pub fn run_chain(
     );
 
     let adapt = config.adapt.engaged && config.num_warmup > 0;
-    let mut step_size_adaptation = StepSizeAdaptation::new(
-        config.adapt.delta,
-        config.adapt.gamma,
-        config.adapt.kappa,
-        config.adapt.t0,
-        config.initial_step_size,
-    );
-    let schedule = WindowSchedule::new(
-        config.num_warmup,
-        config.adapt.init_buffer,
-        config.adapt.term_buffer,
-        config.adapt.window,
-    );
+    let mut warmup = warmup_strategy(config, dim);
     if adapt {
-        if let Some(notice) = &schedule.notice {
-            notices.messages.push(notice.clone());
+        if let Some(notice) = warmup.notice() {
+            notices.messages.push(notice.to_string());
         }
-    }
-    let mut metric_adaptation = MetricAdaptation::new(config.metric, dim, schedule);
-    if adapt {
-        sampler
-            .find_reasonable_step_size()
-            .map_err(|e| ChainError::StepSizeSearch(e.to_string()))?;
+        warmup.start(&mut sampler).map_err(ChainError::from)?;
     }
 
     let total_iterations = config.num_warmup + config.num_samples;
@@ -224,18 +228,9 @@ pub fn run_chain(
         let stats = sampler.transition();
         divergences += stats.divergent as usize;
         if adapt {
-            sampler.step_size = step_size_adaptation.learn(stats.accept_stat);
-            let (metric, position) = sampler.metric_and_position();
-            let metric_updated = metric_adaptation
-                .learn(metric, position)
-                .map_err(|e| ChainError::MetricAdaptation(e.message))?;
-            if metric_updated {
-                sampler
-                    .find_reasonable_step_size()
-                    .map_err(|e| ChainError::StepSizeSearch(e.to_string()))?;
-                step_size_adaptation.mu = (10.0 * sampler.step_size).ln();
-                step_size_adaptation.restart();
-            }
+            warmup
+                .learn(&mut sampler, iteration, &stats)
+                .map_err(ChainError::from)?;
         }
         if config.save_warmup && iteration % config.thin == 0 {
             fill_row(&mut row, &stats, &mut sampler, notices);
@@ -258,7 +253,7 @@ pub fn run_chain(
     let sampling_start = Instant::now();
     if !draws.interrupted {
         if adapt {
-            sampler.step_size = step_size_adaptation.final_step_size();
+            warmup.finish(&mut sampler);
             let info = adaptation_info(&sampler);
             if let Some(writer) = writer.as_mut() {
                 writer.write_adaptation(&info).map_err(output_error)?;

@@ -3,11 +3,34 @@
 use crate::draws::InverseMetric;
 use crate::metric::MetricKind;
 
+/// How warmup estimates the metric (see `adaptation`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdaptationKind {
+    /// Stan's windowed adaptation from the draws' variances (exact; the only
+    /// one for the dense metric).
+    StanWindows,
+    /// nutpie's: a diagonal metric from the variances of the draws and of
+    /// their gradients, updated from the first iterations on.
+    DrawsAndGradients,
+}
+
+impl AdaptationKind {
+    /// The name of the `--adaptation` flag's value.
+    pub fn name(self) -> &'static str {
+        match self {
+            AdaptationKind::StanWindows => "stan",
+            AdaptationKind::DrawsAndGradients => "gradient",
+        }
+    }
+}
+
 /// Warmup adaptation settings (CmdStan's `adapt` group).
 #[derive(Clone, Debug, PartialEq)]
 pub struct AdaptConfig {
     /// Whether warmup adapts the step size and metric at all.
     pub engaged: bool,
+    /// How the metric is estimated; the step size is tuned by dual averaging in both.
+    pub kind: AdaptationKind,
     /// Target mean acceptance statistic (`adapt_delta`), in (0, 1).
     pub delta: f64,
     pub gamma: f64,
@@ -22,6 +45,7 @@ impl Default for AdaptConfig {
     fn default() -> Self {
         AdaptConfig {
             engaged: true,
+            kind: AdaptationKind::StanWindows,
             delta: 0.8,
             gamma: 0.05,
             kappa: 0.75,
@@ -126,9 +150,26 @@ impl SamplerConfig {
         if !(self.adapt.gamma > 0.0 && self.adapt.kappa > 0.0 && self.adapt.t0 > 0.0) {
             return Err("The adaptation's gamma, kappa and t0 must be positive.".to_string());
         }
+        match (self.adapt.kind, self.metric) {
+            (AdaptationKind::DrawsAndGradients, MetricKind::Dense) => {
+                return Err(
+                    "The adaptation from draws and gradients estimates a diagonal or low-rank \
+                     metric: use Stan's adaptation for the dense one."
+                        .to_string(),
+                )
+            }
+            (AdaptationKind::StanWindows, MetricKind::LowRank) => {
+                return Err(
+                    "The low-rank metric is estimated from draws and gradients: use that \
+                     adaptation with it, or Stan's with the diagonal or dense metric."
+                        .to_string(),
+                )
+            }
+            _ => {}
+        }
         match (&self.initial_inverse_metric, self.metric) {
             (None, _) => {}
-            (Some(InverseMetric::Diagonal(values)), MetricKind::Diagonal) => {
+            (Some(InverseMetric::Diagonal(values)), MetricKind::Diagonal | MetricKind::LowRank) => {
                 if let Some(bad) = values.iter().find(|v| !(**v > 0.0 && v.is_finite())) {
                     return Err(format!(
                         "The inverse metric's diagonal must be positive and finite, but it holds {bad}."
@@ -142,7 +183,7 @@ impl SamplerConfig {
             }
             (Some(_), kind) => {
                 return Err(format!(
-                    "The inverse metric's shape does not match the metric {}: give a vector for diag_e and a matrix for dense_e.",
+                    "The inverse metric's shape does not match the metric {}: give a vector for diag_e (or to start the low-rank metric from) and a matrix for dense_e.",
                     kind.stan_name()
                 ))
             }

@@ -251,7 +251,7 @@ impl Hamiltonian {
                 half_step,
                 step_size,
             ),
-            Metric::Dense { .. } => {
+            Metric::Dense { .. } | Metric::LowRank { .. } => {
                 for i in 0..n {
                     momentum[i] = from_momentum[i] + half_step * from_gradient[i];
                 }
@@ -266,7 +266,7 @@ impl Hamiltonian {
             Metric::Diagonal { inverse_diagonal } => {
                 second_half_step_diagonal(momentum, velocity, gradient, inverse_diagonal, half_step)
             }
-            Metric::Dense { .. } => {
+            Metric::Dense { .. } | Metric::LowRank { .. } => {
                 for i in 0..n {
                     momentum[i] += half_step * gradient[i];
                 }

@@ -8,6 +8,7 @@
 //!   from chains in memory or read from files;
 //! - [`diagnostics`] holds the ArviZ-exact statistics behind the summary.
 
+pub mod adaptation;
 pub mod chain_rng;
 pub mod chain_runner;
 pub mod config;
@@ -17,7 +18,6 @@ pub mod draws;
 pub mod hamiltonian;
 pub mod initialization;
 pub mod metric;
-pub mod metric_adaptation;
 pub mod model;
 pub mod nuts;
 #[cfg(test)]
@@ -26,7 +26,6 @@ pub mod phase_pool;
 pub mod progress;
 pub mod run;
 pub mod stan_csv;
-pub mod step_size_adaptation;
 pub mod summary;
 #[cfg(test)]
 mod test_density;
@@ -34,7 +33,7 @@ mod trajectory_weights;
 mod u_turn;
 
 pub use chain_runner::{ChainError, ChainNotices};
-pub use config::{AdaptConfig, InitialValues, SamplerConfig};
+pub use config::{AdaptConfig, AdaptationKind, InitialValues, SamplerConfig};
 pub use draws::{AdaptationInfo, ChainDraws, InverseMetric, Timing, SAMPLER_COLUMNS};
 pub use metric::MetricKind;
 pub use model::{Model, Rejection};

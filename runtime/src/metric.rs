@@ -11,6 +11,10 @@ pub enum MetricKind {
     Diagonal,
     /// A full inverse mass matrix (Stan's `dense_e`).
     Dense,
+    /// A diagonal inverse mass matrix corrected along a few directions, as
+    /// nutpie's low-rank metric; written to Stan CSV as the `dense_e` matrix
+    /// it equals.
+    LowRank,
 }
 
 impl MetricKind {
@@ -18,7 +22,7 @@ impl MetricKind {
     pub fn stan_name(self) -> &'static str {
         match self {
             MetricKind::Diagonal => "diag_e",
-            MetricKind::Dense => "dense_e",
+            MetricKind::Dense | MetricKind::LowRank => "dense_e",
         }
     }
 }
@@ -34,6 +38,17 @@ pub enum Metric {
         dim: usize,
         inverse: Vec<f64>,
         cholesky_lower: Vec<f64>,
+    },
+    /// M^-1 = D (I + sum_j (lambda_j - 1) u_j u_j^T) D with D = diag(scale)
+    /// and orthonormal u_j: the diagonal metric `scale^2`, stretched by
+    /// lambda_j along each direction u_j (in the space scaled by D).
+    LowRank {
+        /// The diagonal part's standard deviations (D).
+        scale: Vec<f64>,
+        /// The directions u_j, one after the other (`values.len()` x dim).
+        directions: Vec<f64>,
+        /// lambda_j, one per direction.
+        values: Vec<f64>,
     },
 }
 
@@ -83,7 +98,29 @@ impl Metric {
                     inverse: identity,
                 }
             }
+            MetricKind::LowRank => Metric::LowRank {
+                scale: vec![1.0; dim],
+                directions: Vec::new(),
+                values: Vec::new(),
+            },
         }
+    }
+
+    /// The inverse metric as a row-major `dim x dim` matrix (for the CSV
+    /// header of a low-rank metric).
+    pub fn inverse_matrix(&self, dim: usize) -> Vec<f64> {
+        let mut matrix = vec![0.0; dim * dim];
+        let mut column = vec![0.0; dim];
+        let mut unit = vec![0.0; dim];
+        for j in 0..dim {
+            unit.fill(0.0);
+            unit[j] = 1.0;
+            self.velocity(&unit, &mut column);
+            for i in 0..dim {
+                matrix[i * dim + j] = column[i];
+            }
+        }
+        matrix
     }
 
     /// A dense metric from a row-major inverse mass matrix.
@@ -100,6 +137,7 @@ impl Metric {
         match self {
             Metric::Diagonal { .. } => MetricKind::Diagonal,
             Metric::Dense { .. } => MetricKind::Dense,
+            Metric::LowRank { .. } => MetricKind::LowRank,
         }
     }
 
@@ -117,6 +155,22 @@ impl Metric {
                     *slot = matrix_row.iter().zip(momentum).map(|(a, p)| a * p).sum();
                 }
             }
+            Metric::LowRank {
+                scale,
+                directions,
+                values,
+            } => {
+                // w = D p; w += (lambda_j - 1) (u_j . w) u_j for each j (the
+                // directions are orthonormal, so each projection is of the
+                // original w); then D w.
+                for ((slot, p), s) in out.iter_mut().zip(momentum).zip(scale) {
+                    *slot = s * p;
+                }
+                stretch_along(out, directions, values, |lambda| lambda - 1.0);
+                for (slot, s) in out.iter_mut().zip(scale) {
+                    *slot *= s;
+                }
+            }
         }
     }
 
@@ -130,7 +184,7 @@ impl Metric {
                     .map(|(p, inverse)| p * p * inverse)
                     .sum::<f64>()
             }
-            Metric::Dense { .. } => {
+            Metric::Dense { .. } | Metric::LowRank { .. } => {
                 self.velocity(momentum, scratch);
                 0.5 * momentum
                     .iter()
@@ -155,7 +209,7 @@ impl Metric {
                 }
                 0.5 * twice_kinetic
             }
-            Metric::Dense { .. } => {
+            Metric::Dense { .. } | Metric::LowRank { .. } => {
                 self.velocity(momentum, velocity);
                 0.5 * momentum
                     .iter()
@@ -195,6 +249,38 @@ impl Metric {
                     out[i] = sum / cholesky_lower[i * dim + i];
                 }
             }
+            Metric::LowRank {
+                scale,
+                directions,
+                values,
+            } => {
+                // M = D^-1 (I + sum_j (1 / lambda_j - 1) u_j u_j^T) D^-1, whose
+                // square root maps z ~ N(0, I) to
+                // p = D^-1 (z + sum_j (lambda_j^-1/2 - 1) (u_j . z) u_j).
+                for slot in out.iter_mut() {
+                    *slot = StandardNormal.sample(rng);
+                }
+                stretch_along(out, directions, values, |lambda| {
+                    lambda.sqrt().recip() - 1.0
+                });
+                for (slot, s) in out.iter_mut().zip(scale) {
+                    *slot /= s;
+                }
+            }
+        }
+    }
+}
+
+/// w += f(lambda_j) (u_j . w) u_j for each orthonormal direction u_j (the
+/// directions laid one after the other in `directions`).
+#[inline]
+fn stretch_along(w: &mut [f64], directions: &[f64], values: &[f64], f: impl Fn(f64) -> f64) {
+    let dim = w.len();
+    for (direction, &lambda) in directions.chunks_exact(dim.max(1)).zip(values) {
+        let projection: f64 = direction.iter().zip(w.iter()).map(|(u, x)| u * x).sum();
+        let factor = f(lambda) * projection;
+        for (x, u) in w.iter_mut().zip(direction) {
+            *x += factor * u;
         }
     }
 }
@@ -202,6 +288,91 @@ impl Metric {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A low-rank metric in 3 dimensions with two directions.
+    fn low_rank() -> Metric {
+        let (a, b) = (0.6f64, 0.8f64);
+        Metric::LowRank {
+            scale: vec![2.0, 0.5, 1.5],
+            directions: vec![a, b, 0.0, -b, a, 0.0],
+            values: vec![9.0, 0.25],
+        }
+    }
+
+    #[test]
+    fn the_low_rank_velocity_is_its_matrix_times_the_momentum() {
+        let metric = low_rank();
+        let matrix = metric.inverse_matrix(3);
+        // D (I + sum (lambda - 1) u u^T) D, written out.
+        let (scale, u, lambda) = (
+            [2.0, 0.5, 1.5],
+            [[0.6, 0.8, 0.0], [-0.8, 0.6, 0.0]],
+            [9.0, 0.25],
+        );
+        for i in 0..3 {
+            for j in 0..3 {
+                let identity = if i == j { 1.0 } else { 0.0 };
+                let stretch: f64 = (0..2).map(|k| (lambda[k] - 1.0) * u[k][i] * u[k][j]).sum();
+                let expected = scale[i] * (identity + stretch) * scale[j];
+                assert!((matrix[i * 3 + j] - expected).abs() < 1e-12, "{i} {j}");
+            }
+        }
+        let momentum = [0.3, -1.2, 0.7];
+        let mut velocity = [0.0; 3];
+        let mut scratch = [0.0; 3];
+        metric.velocity(&momentum, &mut velocity);
+        let kinetic = metric.kinetic_energy(&momentum, &mut scratch);
+        let quadratic: f64 = (0..3)
+            .map(|i| {
+                (0..3)
+                    .map(|j| momentum[i] * matrix[i * 3 + j] * momentum[j])
+                    .sum::<f64>()
+            })
+            .sum();
+        assert!((kinetic - 0.5 * quadratic).abs() < 1e-12);
+        for i in 0..3 {
+            let row: f64 = (0..3).map(|j| matrix[i * 3 + j] * momentum[j]).sum();
+            assert!((velocity[i] - row).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn low_rank_momenta_have_the_inverse_of_the_inverse_metric_as_covariance() {
+        // The momentum map S (z -> p) must satisfy S S^T = M, so that
+        // S S^T M^-1 = I.
+        let metric = low_rank();
+        let Metric::LowRank {
+            scale,
+            directions,
+            values,
+        } = &metric
+        else {
+            unreachable!()
+        };
+        let columns: Vec<Vec<f64>> = (0..3)
+            .map(|k| {
+                let mut z = vec![0.0; 3];
+                z[k] = 1.0;
+                stretch_along(&mut z, directions, values, |lambda| {
+                    lambda.sqrt().recip() - 1.0
+                });
+                z.iter().zip(scale).map(|(x, s)| x / s).collect()
+            })
+            .collect();
+        let inverse = metric.inverse_matrix(3);
+        for i in 0..3 {
+            for j in 0..3 {
+                let product: f64 = (0..3)
+                    .map(|m| {
+                        let covariance: f64 = (0..3).map(|k| columns[k][i] * columns[k][m]).sum();
+                        covariance * inverse[m * 3 + j]
+                    })
+                    .sum();
+                let identity = if i == j { 1.0 } else { 0.0 };
+                assert!((product - identity).abs() < 1e-12, "{i} {j}: {product}");
+            }
+        }
+    }
 
     #[test]
     fn cholesky_reconstructs_the_matrix() {

@@ -40,6 +40,15 @@ pub struct TransitionStats {
     pub energy: f64,
 }
 
+/// What warmup's adaptation from draws and gradients learns from a
+/// transition besides its CSV columns.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TrajectoryFacts {
+    /// Leapfrog steps from the start point to the selected point, signed by
+    /// direction (0: the chain stayed where it was).
+    pub steps_from_start: i64,
+}
+
 /// The sums of momenta of the two halves of a subtree of one depth (depth 2
 /// and more; a depth-1 subtree sums its two points directly).
 struct TreeLevel {
@@ -91,6 +100,9 @@ impl<W: Weight> TreeBuilder<'_, W> {
         let (log_density, h) = self.hamiltonian.leapfrog_into(from, to, self.signed_step);
         self.pool.set_log_density(next, log_density);
         self.pool.set_energy(next, h);
+        let direction = if self.signed_step > 0.0 { 1 } else { -1 };
+        let steps = self.pool.steps_from_start(self.current) + direction;
+        self.pool.set_steps_from_start(next, steps);
         self.pool.release(self.current);
         self.current = next;
         self.n_leapfrog += 1;
@@ -280,6 +292,8 @@ pub struct NutsSampler {
     levels: Vec<TreeLevel>,
     /// The trial point of the step-size search.
     trial: PhasePoint,
+    /// What the last transition did besides its CSV columns.
+    pub last_trajectory: TrajectoryFacts,
 }
 
 impl NutsSampler {
@@ -322,6 +336,7 @@ impl NutsSampler {
                 })
                 .collect(),
             trial: PhasePoint::new(dim),
+            last_trajectory: TrajectoryFacts::default(),
         }
     }
 
@@ -438,6 +453,7 @@ impl NutsSampler {
         for _ in 0..6 {
             self.pool.retain(start);
         }
+        self.pool.set_steps_from_start(start, 0);
         let mut builder = TreeBuilder::<W> {
             hamiltonian: &mut self.hamiltonian,
             rng: &mut self.rng,
@@ -561,6 +577,9 @@ impl NutsSampler {
         }
         debug_assert_eq!(builder.pool.held(), 1, "only the new current point is held");
         self.current = z_sample;
+        self.last_trajectory = TrajectoryFacts {
+            steps_from_start: self.pool.steps_from_start(z_sample),
+        };
         Some(TransitionStats {
             log_density: self.pool.log_density(z_sample),
             accept_stat: sum_metro_prob / n_leapfrog.max(1) as f64,
@@ -590,6 +609,16 @@ impl NutsSampler {
         (
             &mut self.hamiltonian.metric,
             self.pool.position(self.current),
+        )
+    }
+
+    /// The metric (to adapt) together with the current position and the log
+    /// density's gradient there (to learn from).
+    pub fn metric_position_and_gradient(&mut self) -> (&mut crate::metric::Metric, &[f64], &[f64]) {
+        (
+            &mut self.hamiltonian.metric,
+            self.pool.position(self.current),
+            self.pool.gradient(self.current),
         )
     }
 }

@@ -3,7 +3,7 @@
 //! Stan copies vectors.
 //!
 //! A slot holds a point's position, momentum, gradient and velocity
-//! (M^-1 p) next to each other, with its log density and energy. A point is
+//! (M^-1 p) next to each other, with its log density, energy and its place in the trajectory. A point is
 //! written once, by the leapfrog step that makes it, and read-only from then
 //! on; so several roles (the trajectory's end, the proposal, the start of a
 //! subtree) can hold the same slot, and a slot returns to the free list when
@@ -18,6 +18,8 @@ pub struct PhasePool {
     values: Vec<f64>,
     log_density: Vec<f64>,
     energy: Vec<f64>,
+    /// Signed leapfrog steps from the transition's start point.
+    steps_from_start: Vec<i64>,
     references: Vec<u32>,
     free: Vec<usize>,
 }
@@ -31,6 +33,7 @@ impl PhasePool {
             values: Vec::new(),
             log_density: Vec::new(),
             energy: Vec::new(),
+            steps_from_start: Vec::new(),
             references: Vec::new(),
             free: Vec::new(),
         };
@@ -45,6 +48,7 @@ impl PhasePool {
         self.values.resize(self.values.len() + self.stride, 0.0);
         self.log_density.push(f64::NEG_INFINITY);
         self.energy.push(f64::INFINITY);
+        self.steps_from_start.push(0);
         self.references.push(0);
         self.free.push(slot);
     }
@@ -123,6 +127,16 @@ impl PhasePool {
     #[inline]
     pub fn energy(&self, slot: usize) -> f64 {
         self.energy[slot]
+    }
+
+    #[inline]
+    pub fn steps_from_start(&self, slot: usize) -> i64 {
+        self.steps_from_start[slot]
+    }
+
+    #[inline]
+    pub fn set_steps_from_start(&mut self, slot: usize, steps: i64) {
+        self.steps_from_start[slot] = steps;
     }
 
     #[inline]

@@ -4,7 +4,10 @@
 mod common;
 
 use common::{AlwaysRejects, IndependentNormal};
-use runtime::{run_chains, ChainError, InitialValues, Model, RunOptions, SamplerConfig};
+use runtime::{
+    run_chains, AdaptationKind, ChainError, InitialValues, MetricKind, Model, RunOptions,
+    SamplerConfig,
+};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 fn config(parallel_chains: usize) -> SamplerConfig {
@@ -26,6 +29,28 @@ fn normal_factory(_chain: usize) -> Box<dyn Model> {
 
 #[test]
 fn same_seed_gives_identical_draws_with_one_or_four_threads() {
+    for (metric, kind) in [
+        (MetricKind::Diagonal, AdaptationKind::StanWindows),
+        (MetricKind::Diagonal, AdaptationKind::DrawsAndGradients),
+        (MetricKind::LowRank, AdaptationKind::DrawsAndGradients),
+    ] {
+        let with = |parallel_chains| {
+            let mut config = SamplerConfig {
+                metric,
+                ..config(parallel_chains)
+            };
+            config.adapt.kind = kind;
+            run_chains(&config, &normal_factory, &RunOptions::default()).unwrap()
+        };
+        let (one, four) = (with(1), with(4));
+        for (a, b) in one.chains.iter().zip(&four.chains) {
+            assert_eq!(
+                a.draws.values, b.draws.values,
+                "{kind:?}, chain {}",
+                a.draws.chain_id
+            );
+        }
+    }
     let one = run_chains(&config(1), &normal_factory, &RunOptions::default()).unwrap();
     let four = run_chains(&config(4), &normal_factory, &RunOptions::default()).unwrap();
     for (a, b) in one.chains.iter().zip(&four.chains) {

@@ -6,7 +6,10 @@ mod common;
 use common::{Bimodal, CorrelatedNormal, IndependentNormal, NealsFunnel, RejectsAbove};
 use runtime::diagnostics::{mcse_mean, mcse_sd, ConvergenceStats};
 use runtime::summary::Summary;
-use runtime::{run_chains, InitialValues, MetricKind, Model, RunOptions, RunOutput, SamplerConfig};
+use runtime::{
+    run_chains, AdaptationKind, InitialValues, MetricKind, Model, RunOptions, RunOutput,
+    SamplerConfig,
+};
 
 fn run(config: &SamplerConfig, factory: &(dyn Fn(usize) -> Box<dyn Model> + Sync)) -> RunOutput {
     let output = run_chains(config, factory, &RunOptions::default()).expect("valid configuration");
@@ -78,12 +81,13 @@ fn standard_normal_100d_means_and_variances() {
     }
 }
 
-fn check_correlated_gaussian(metric: MetricKind) -> f64 {
+fn check_correlated_gaussian(metric: MetricKind, kind: AdaptationKind) -> f64 {
     let rho = 0.99;
-    let config = SamplerConfig {
+    let mut config = SamplerConfig {
         metric,
         ..small_config(5)
     };
+    config.adapt.kind = kind;
     let output = run(&config, &|_| Box::new(CorrelatedNormal { rho }));
     let x = column(&output, "x.1");
     let y = column(&output, "x.2");
@@ -122,12 +126,61 @@ fn check_correlated_gaussian(metric: MetricKind) -> f64 {
 
 #[test]
 fn correlated_gaussian_with_dense_and_diagonal_metric() {
-    let dense_steps = check_correlated_gaussian(MetricKind::Dense);
-    let diagonal_steps = check_correlated_gaussian(MetricKind::Diagonal);
+    let dense_steps = check_correlated_gaussian(MetricKind::Dense, AdaptationKind::StanWindows);
+    let diagonal_steps =
+        check_correlated_gaussian(MetricKind::Diagonal, AdaptationKind::StanWindows);
     assert!(
         dense_steps * 3.0 < diagonal_steps,
         "dense {dense_steps} vs diagonal {diagonal_steps} leapfrog steps per draw"
     );
+}
+
+#[test]
+fn correlated_gaussian_with_the_adaptation_from_draws_and_gradients() {
+    // The low-rank metric finds the one direction of strong correlation,
+    // and needs as few steps as the dense metric of Stan's adaptation.
+    let low_rank_steps =
+        check_correlated_gaussian(MetricKind::LowRank, AdaptationKind::DrawsAndGradients);
+    let diagonal_steps =
+        check_correlated_gaussian(MetricKind::Diagonal, AdaptationKind::DrawsAndGradients);
+    assert!(
+        low_rank_steps * 3.0 < diagonal_steps,
+        "low-rank {low_rank_steps} vs diagonal {diagonal_steps} leapfrog steps per draw"
+    );
+}
+
+#[test]
+fn the_adaptation_from_draws_and_gradients_finds_scales_far_from_one() {
+    // Scales over four orders of magnitude: the adapted inverse metric is
+    // each coordinate's variance, and the draws have the right moments.
+    let scales = vec![0.01, 1.0, 100.0, 3.0];
+    let mut config = small_config(17);
+    config.adapt.kind = AdaptationKind::DrawsAndGradients;
+    let output = run(&config, &|_| {
+        Box::new(IndependentNormal {
+            scales: scales.clone(),
+        })
+    });
+    for (i, scale) in scales.iter().enumerate() {
+        let draws = column(&output, &format!("x.{}", i + 1));
+        let stats = ConvergenceStats::compute(&draws);
+        assert!(stats.mean.abs() < 4.0 * mcse_mean(&draws), "x.{}", i + 1);
+        assert!(
+            (stats.sd - scale).abs() < 4.0 * mcse_sd(&draws),
+            "x.{}",
+            i + 1
+        );
+    }
+    for chain in &output.chains {
+        let adaptation = chain.draws.adaptation.as_ref().unwrap();
+        let runtime::InverseMetric::Diagonal(diagonal) = &adaptation.inverse_metric else {
+            panic!("expected a diagonal metric");
+        };
+        for (estimate, scale) in diagonal.iter().zip(&scales) {
+            let ratio = estimate / (scale * scale);
+            assert!(ratio > 0.8 && ratio < 1.25, "{diagonal:?}");
+        }
+    }
 }
 
 #[test]

@@ -5,8 +5,8 @@ use clap::{Args, ValueEnum};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runtime::stan_csv::{CsvHeaderInfo, StanCsvWriter};
 use runtime::{
-    run_chains, AdaptConfig, CsvOutput, InitialValues, InverseMetric, MetricKind, Model, Phase,
-    ProgressObserver, ProgressUpdate, RunOptions, SamplerConfig, Summary,
+    run_chains, AdaptConfig, AdaptationKind, CsvOutput, InitialValues, InverseMetric, MetricKind,
+    Model, Phase, ProgressObserver, ProgressUpdate, RunOptions, SamplerConfig, Summary,
 };
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -49,9 +49,17 @@ pub struct RunArgs {
     /// The largest tree depth NUTS may build (2^depth leapfrog steps at most).
     #[arg(long, allow_negative_numbers = true, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=30))]
     pub max_treedepth: u64,
-    /// The mass matrix: diagonal, or dense for strongly correlated posteriors.
+    /// The mass matrix: diagonal; dense for strongly correlated posteriors (Stan's
+    /// adaptation); or low-rank, diagonal corrected along the few directions where the
+    /// draws and gradients show correlation (nutpie's, with --adaptation gradient).
     #[arg(long, value_enum, default_value_t = MetricArg::Diag)]
     pub metric: MetricArg,
+    /// How warmup estimates the metric: gradient (as nutpie: from the variances of
+    /// the draws and of their gradients, diagonal metric only) or stan (Stan's
+    /// windowed adaptation, exactly as CmdStan; the only one for --metric dense).
+    /// Default: stan for --metric dense, otherwise gradient.
+    #[arg(long, value_enum)]
+    pub adaptation: Option<AdaptationArg>,
     /// The inverse metric to start from: a JSON file as CmdStan's metric_file,
     /// {"inv_metric": [...]} with a vector for diag or a matrix for dense
     /// (for example the adapted metric of an earlier run).
@@ -83,6 +91,13 @@ pub struct RunArgs {
 pub enum MetricArg {
     Diag,
     Dense,
+    LowRank,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+pub enum AdaptationArg {
+    Gradient,
+    Stan,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -90,6 +105,9 @@ pub enum Algorithm {
     Nuts,
     FixedParam,
 }
+
+/// The adaptation of the diagonal metric when --adaptation is not given.
+const DEFAULT_DIAGONAL_ADAPTATION: AdaptationKind = AdaptationKind::StanWindows;
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
@@ -124,10 +142,28 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
             ));
         }
     }
-    let metric_kind = if args.metric == MetricArg::Dense {
-        MetricKind::Dense
-    } else {
-        MetricKind::Diagonal
+    let metric_kind = match args.metric {
+        MetricArg::Diag => MetricKind::Diagonal,
+        MetricArg::Dense => MetricKind::Dense,
+        MetricArg::LowRank => MetricKind::LowRank,
+    };
+    let adaptation_kind = match (args.adaptation, metric_kind) {
+        (Some(AdaptationArg::Stan), MetricKind::LowRank) => {
+            return Err(
+                "error: --metric low-rank is estimated from draws and gradients; use it with --adaptation gradient (the default), or --adaptation stan with --metric diag or dense"
+                    .to_string(),
+            )
+        }
+        (Some(AdaptationArg::Stan), _) | (None, MetricKind::Dense) => AdaptationKind::StanWindows,
+        (Some(AdaptationArg::Gradient), MetricKind::Dense) => {
+            return Err(
+                "error: --adaptation gradient estimates a diagonal metric; use it with --metric diag, or --adaptation stan with --metric dense"
+                    .to_string(),
+            )
+        }
+        (Some(AdaptationArg::Gradient) | None, MetricKind::LowRank) => AdaptationKind::DrawsAndGradients,
+        (Some(AdaptationArg::Gradient), MetricKind::Diagonal) => AdaptationKind::DrawsAndGradients,
+        (None, MetricKind::Diagonal) => DEFAULT_DIAGONAL_ADAPTATION,
     };
     let inverse_metric = match &args.inv_metric {
         Some(path) => Some(read_inverse_metric(path, metric_kind)?),
@@ -184,6 +220,7 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
         adapt: AdaptConfig {
             delta: args.adapt_delta,
             engaged: args.adapt_engaged,
+            kind: adaptation_kind,
             ..AdaptConfig::default()
         },
         init,
@@ -485,7 +522,9 @@ fn read_inverse_metric(path: &Path, kind: MetricKind) -> Result<InverseMetric, S
         .as_array()
         .map(|a| a.iter().all(serde_json::Value::is_array));
     let metric = match (kind, rows) {
-        (MetricKind::Diagonal, Some(false)) => numbers(value).map(InverseMetric::Diagonal),
+        (MetricKind::Diagonal | MetricKind::LowRank, Some(false)) => {
+            numbers(value).map(InverseMetric::Diagonal)
+        }
         (MetricKind::Dense, Some(true)) => value
             .as_array()
             .and_then(|rows| rows.iter().map(numbers).collect::<Option<Vec<_>>>())
@@ -498,6 +537,11 @@ fn read_inverse_metric(path: &Path, kind: MetricKind) -> Result<InverseMetric, S
         (MetricKind::Dense, _) => {
             return Err(format!(
                 "{place}: --metric dense needs \"inv_metric\" to be a matrix (a list of rows)"
+            ))
+        }
+        (MetricKind::LowRank, _) => {
+            return Err(format!(
+                "{place}: --metric low-rank starts from a diagonal, a list of numbers; an adapted low-rank metric is written as the matrix it equals, which --metric dense reads"
             ))
         }
     };

@@ -77,6 +77,8 @@ pub fn header_comments(
         format!("      term_buffer = {}", adapt.term_buffer),
         format!("      window = {}", adapt.window),
         "      save_metric = false".to_string(),
+        // Not CmdStan's: how cmod estimated the metric (`--adaptation`).
+        format!("      metric_adaptation = {}", adapt.kind.name()),
         "    algorithm = hmc (Default)".to_string(),
         "      hmc".to_string(),
         "        engine = nuts (Default)".to_string(),

@@ -1,4 +1,5 @@
-//! Step-size adaptation by Nesterov dual averaging, as Stan's `stepsize_adaptation`.
+//! Step-size adaptation by Nesterov dual averaging, as Stan's `stepsize_adaptation`
+//! (with an optional largest step size, as nutpie's).
 
 /// Dual averaging of log(step size) toward a target acceptance statistic.
 #[derive(Clone, Debug, PartialEq)]
@@ -10,6 +11,9 @@ pub struct StepSizeAdaptation {
     pub gamma: f64,
     pub kappa: f64,
     pub t0: f64,
+    /// The log of the largest step size an iterate may take (infinite in
+    /// Stan's adaptation; log(pi) in nutpie's).
+    pub max_log_step_size: f64,
     counter: f64,
     s_bar: f64,
     x_bar: f64,
@@ -23,10 +27,19 @@ impl StepSizeAdaptation {
             gamma,
             kappa,
             t0,
+            max_log_step_size: f64::INFINITY,
             counter: 0.0,
             s_bar: 0.0,
             x_bar: 0.0,
         }
+    }
+
+    /// Starts again from `step_size`: the iterates shrink toward
+    /// log(10 * step_size) and the history is forgotten (after a metric
+    /// update and a new step-size search).
+    pub fn restart_from(&mut self, step_size: f64) {
+        self.mu = (10.0 * step_size).ln();
+        self.restart();
     }
 
     /// Forgets the history, keeping the targets (after a metric update).
@@ -43,7 +56,8 @@ impl StepSizeAdaptation {
         let accept_stat = if accept_stat > 1.0 { 1.0 } else { accept_stat };
         let eta = 1.0 / (self.counter + self.t0);
         self.s_bar = (1.0 - eta) * self.s_bar + eta * (self.delta - accept_stat);
-        let x = self.mu - self.s_bar * self.counter.sqrt() / self.gamma;
+        let x =
+            (self.mu - self.s_bar * self.counter.sqrt() / self.gamma).min(self.max_log_step_size);
         let x_eta = self.counter.powf(-self.kappa);
         self.x_bar = (1.0 - x_eta) * self.x_bar + x_eta * x;
         x.exp()

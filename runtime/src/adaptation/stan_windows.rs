@@ -1,9 +1,15 @@
 //! Windowed estimation of the metric during warmup, as Stan's
 //! `windowed_adaptation` with its `var_adaptation` and `covar_adaptation`:
 //! an initial fast buffer, slow windows doubling in size (the last one
-//! stretched to the end), and a terminal fast buffer.
+//! stretched to the end), and a terminal fast buffer. [`StanWarmup`] drives
+//! it together with the step size's dual averaging, as Stan's
+//! `adapt_diag_e_nuts` and `adapt_dense_e_nuts` do.
 
+use crate::adaptation::dual_averaging::StepSizeAdaptation;
+use crate::adaptation::{AdaptationError, WarmupStrategy};
+use crate::config::SamplerConfig;
 use crate::metric::{Metric, MetricKind};
+use crate::nuts::{NutsSampler, TransitionStats};
 
 /// Stan's warmup schedule for the slow (metric) adaptation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -251,10 +257,85 @@ impl MetricAdaptation {
                         .to_string(),
                 })?;
             }
+            Metric::LowRank { .. } => {
+                return Err(MetricAdaptationError {
+                    message: "Stan's adaptation does not estimate the low-rank metric; use the \
+                              adaptation from draws and gradients with it."
+                        .to_string(),
+                })
+            }
         }
         self.estimator.restart();
         self.schedule.window_counter += 1;
         Ok(true)
+    }
+}
+
+/// Stan's warmup: dual averaging of the step size, restarted from a new
+/// step-size search each time a window closes and the metric changes.
+pub struct StanWarmup {
+    step_size: StepSizeAdaptation,
+    metric: MetricAdaptation,
+}
+
+impl StanWarmup {
+    pub fn new(config: &SamplerConfig, dim: usize) -> Self {
+        let adapt = &config.adapt;
+        let schedule = WindowSchedule::new(
+            config.num_warmup,
+            adapt.init_buffer,
+            adapt.term_buffer,
+            adapt.window,
+        );
+        StanWarmup {
+            step_size: StepSizeAdaptation::new(
+                adapt.delta,
+                adapt.gamma,
+                adapt.kappa,
+                adapt.t0,
+                config.initial_step_size,
+            ),
+            metric: MetricAdaptation::new(config.metric, dim, schedule),
+        }
+    }
+}
+
+fn search_step_size(sampler: &mut NutsSampler) -> Result<(), AdaptationError> {
+    sampler
+        .find_reasonable_step_size()
+        .map_err(|e| AdaptationError::StepSizeSearch(e.to_string()))
+}
+
+impl WarmupStrategy for StanWarmup {
+    fn start(&mut self, sampler: &mut NutsSampler) -> Result<(), AdaptationError> {
+        search_step_size(sampler)
+    }
+
+    fn learn(
+        &mut self,
+        sampler: &mut NutsSampler,
+        _iteration: usize,
+        stats: &TransitionStats,
+    ) -> Result<(), AdaptationError> {
+        sampler.step_size = self.step_size.learn(stats.accept_stat);
+        let (metric, position) = sampler.metric_and_position();
+        let metric_updated = self
+            .metric
+            .learn(metric, position)
+            .map_err(|e| AdaptationError::Metric(e.message))?;
+        if metric_updated {
+            search_step_size(sampler)?;
+            self.step_size.restart_from(sampler.step_size);
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, sampler: &mut NutsSampler) {
+        sampler.step_size = self.step_size.final_step_size();
+    }
+
+    fn notice(&self) -> Option<&str> {
+        self.metric.schedule.notice.as_deref()
     }
 }
 
