@@ -2,6 +2,7 @@
 
 mod commands;
 mod model_adapter;
+mod output;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

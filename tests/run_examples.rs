@@ -771,3 +771,88 @@ fn ctrl_c_leaves_readable_csv_files() {
         assert!(draws.num_sampling_rows() > 0);
     }
 }
+
+/// Runs cmod with its standard output closed before it writes anything
+/// (as `cmod ... | head -c 0` does) and returns how it ended.
+fn with_stdout_closed(args: &[&str]) -> Output {
+    let mut child = cmod()
+        .args(args)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("cmod starts");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("cmod ends")
+}
+
+#[test]
+fn a_closed_standard_output_ends_cmod_quietly() {
+    let dir = temp_dir("closed_stdout");
+    std::fs::create_dir_all(&dir).unwrap();
+    let point = dir.join("point.json");
+    std::fs::write(&point, r#"{"u": [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]}"#).unwrap();
+    let out = dir.join("draws");
+    let runs: [Vec<&str>; 3] = [
+        vec![
+            "log-prob",
+            "examples/eight_schools/eight_schools_noncentered.cmod",
+            "--data",
+            "examples/eight_schools/data.json",
+            "--params",
+            point.to_str().unwrap(),
+        ],
+        vec![
+            "run",
+            "examples/eight_schools/eight_schools_noncentered.cmod",
+            "--data",
+            "examples/eight_schools/data.json",
+            "--seed",
+            "3",
+            "--iter-warmup",
+            "200",
+            "--iter-sampling",
+            "100",
+            "--output-dir",
+            out.to_str().unwrap(),
+        ],
+        vec![
+            "check",
+            "examples/eight_schools/eight_schools_noncentered.cmod",
+            "--data",
+            "examples/eight_schools/data.json",
+            "--emit",
+            "ir",
+        ],
+    ];
+    for args in &runs {
+        let output = with_stdout_closed(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // The run's draws are all there, and `cmod summary` of them ends quietly too.
+    let files: Vec<String> = (1..=4)
+        .map(|c| {
+            out.join(format!("eight_schools_noncentered-{c}.csv"))
+                .display()
+                .to_string()
+        })
+        .collect();
+    for file in &files {
+        let chain = read_stan_csv(Path::new(file)).expect("a complete CSV");
+        assert_eq!(chain.num_sampling_rows(), 100);
+    }
+    let mut summary = vec!["summary"];
+    summary.extend(files.iter().map(String::as_str));
+    let output = with_stdout_closed(&summary);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
+}

@@ -1,5 +1,6 @@
 //! `cmod check`: parse and type-check a model, print its diagnostics, optionally dump a stage.
 
+use crate::output::out;
 use clap::{Args, ValueEnum};
 use compiler::diagnostics::render;
 use std::path::PathBuf;
@@ -47,10 +48,10 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         render(&front.diagnostics, &name, &source, super::use_color())
     );
     match args.emit {
-        Some(Emit::Ast) => print!("{}", compiler::dump::program(&front.parsed.program, None)),
+        Some(Emit::Ast) => out!("{}", compiler::dump::program(&front.parsed.program, None)),
         Some(Emit::Typed) => {
             if let Some(checked) = &front.checked {
-                print!(
+                out!(
                     "{}",
                     compiler::dump::program(&front.parsed.program, Some(&checked.typed))
                 );
@@ -59,7 +60,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         Some(stage @ (Emit::Ir | Emit::GradIr | Emit::Clif)) => {
             if let (Some(checked), false) = (&front.checked, front.has_errors()) {
                 match emit_ir(stage, args, &front.parsed.program, &checked.typed, &source) {
-                    Ok(text) => print!("{text}"),
+                    Ok(text) => out!("{text}"),
                     Err(message) => {
                         eprintln!("{message}");
                         return ExitCode::from(1);

@@ -1,5 +1,6 @@
 //! `cmod log-prob`: the log density and its gradient at a point, as JSON.
 
+use crate::output::outln;
 use clap::Args;
 use compiler::compiled::Evaluator;
 use std::path::PathBuf;
@@ -27,7 +28,7 @@ pub struct LogProbArgs {
 pub fn run(args: &LogProbArgs) -> ExitCode {
     match log_prob(args) {
         Ok(json) => {
-            println!("{json}");
+            outln!("{json}");
             ExitCode::SUCCESS
         }
         Err(message) => {

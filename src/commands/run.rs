@@ -1,6 +1,7 @@
 //! `cmod run`: sample a model with NUTS (or run generated quantities with fixed parameters), write Stan CSV, print the summary.
 
 use crate::model_adapter::CompiledChainModel;
+use crate::output::outln;
 use clap::{Args, ValueEnum};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runtime::stan_csv::{CsvHeaderInfo, StanCsvWriter};
@@ -299,7 +300,7 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(1));
     }
     if !args.quiet {
-        println!("{}", Summary::from_chains(&kept).to_table_string());
+        outln!("{}", Summary::from_chains(&kept).to_table_string());
     }
     eprintln!("draws written to {}", output_dir.display());
     Ok(if STOP.load(Ordering::SeqCst) {

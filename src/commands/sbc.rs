@@ -14,6 +14,7 @@
 //! model), or when any replication could not be fit.
 
 use crate::model_adapter::CompiledChainModel;
+use crate::output::outln;
 use clap::Args;
 use compiler::compiled::{compile, CompiledModel, Evaluator, ModelError};
 use compiler::data::{
@@ -744,7 +745,7 @@ fn run_inner(args: &SbcArgs) -> Result<bool, String> {
         .collect();
     let passed = failures.is_empty() && tests.iter().all(|t| t.passed);
 
-    println!(
+    outln!(
         "SBC of {}: {} replications ({} fitted), L = {draws} draws per fit (ranks 0..={draws}), {bins} bins, {} chains x ({} + {}) iterations, seed {}, {:.0} s",
         inputs.name,
         reps,
@@ -755,11 +756,11 @@ fn run_inner(args: &SbcArgs) -> Result<bool, String> {
         args.seed,
         seconds
     );
-    println!(
+    outln!(
         "A parameter fails when p < {FAMILY_ALPHA} / {tested} = {threshold:.2e} (Bonferroni over the model's {tested} tested scalar parameters: family-wise alpha {FAMILY_ALPHA})."
     );
     if !fixed_names.is_empty() {
-        println!(
+        outln!(
             "Fixed by their constraint, not tested: {}",
             fixed_names
                 .iter()
@@ -768,16 +769,16 @@ fn run_inner(args: &SbcArgs) -> Result<bool, String> {
                 .join(", ")
         );
     }
-    println!("{}", table(&inputs.name, &tests));
-    println!("divergent transitions: {divergences} in {reps_divergent} of {reps} replications");
+    outln!("{}", table(&inputs.name, &tests));
+    outln!("divergent transitions: {divergences} in {reps_divergent} of {reps} replications");
     if !failures.is_empty() {
-        println!(
+        outln!(
             "{} of {reps} replications could not be fitted; the first: {}",
             failures.len(),
             failures[0]
         );
     }
-    println!("{}: {}", inputs.name, if passed { "pass" } else { "FAIL" });
+    outln!("{}: {}", inputs.name, if passed { "pass" } else { "FAIL" });
 
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir)

@@ -1,5 +1,6 @@
 //! `cmod summary`: the posterior summary table from Stan CSV files (cmod's or CmdStan's).
 
+use crate::output::out;
 use runtime::stan_csv::read_stan_csv;
 use runtime::Summary;
 use std::path::PathBuf;
@@ -30,6 +31,6 @@ pub fn run(files: &[PathBuf]) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    print!("{}", Summary::from_chains(&chains).to_table_string());
+    out!("{}", Summary::from_chains(&chains).to_table_string());
     ExitCode::SUCCESS
 }

@@ -7,6 +7,7 @@
 //! of one posterior. A posterior fails when any variable fails.
 
 use crate::model_adapter::CompiledChainModel;
+use crate::output::outln;
 use clap::Args;
 use runtime::diagnostics::{ess_bulk, mcse_mean, standard_normal_quantile};
 use runtime::{run_chains, AdaptConfig, ChainDraws, Model, RunOptions, SamplerConfig};
@@ -86,7 +87,7 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
             verdict
         })
         .collect();
-    println!("{}", table(&verdicts));
+    outln!("{}", table(&verdicts));
     if verdicts.iter().all(|v| v.passed) {
         ExitCode::SUCCESS
     } else {
