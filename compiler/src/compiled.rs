@@ -8,6 +8,11 @@ use crate::ir::Module;
 use crate::syntax::ast::{Program, Span};
 use std::sync::Arc;
 
+/// Where the lines a model's `print` statements write go: the compiler does
+/// no IO, so the caller says (the command line sends them to standard error,
+/// as Stan does). Called once per line, from the thread that evaluated it.
+pub type PrintSink = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// A model compiled to native code, with its data and transformed data in place.
 pub struct CompiledModel {
     /// Owns the machine code the function pointers below point into.
@@ -29,6 +34,8 @@ pub struct CompiledModel {
     unconstrain_fn: GeneratedFn,
     /// Seconds spent from checked program to callable code.
     pub compile_seconds: f64,
+    /// Where `print` output goes; dropped when None.
+    print_sink: Option<PrintSink>,
 }
 
 /// Why compiling or evaluating failed.
@@ -48,25 +55,35 @@ fn internal(message: String) -> ModelError {
 pub const DEFAULT_TRANSFORMED_DATA_SEED: u64 = 0x00C0_FFEE;
 
 /// Compiles a checked program with its data; `_rng` calls in transformed
-/// data draw from a fixed stream ([`DEFAULT_TRANSFORMED_DATA_SEED`]).
+/// data draw from a fixed stream ([`DEFAULT_TRANSFORMED_DATA_SEED`]), and
+/// `print` output is dropped.
 pub fn compile(
     program: &Program,
     typed: &TypedProgram,
     source: &str,
     data: &DataValues,
 ) -> Result<CompiledModel, ModelError> {
-    compile_with_seed(program, typed, source, data, DEFAULT_TRANSFORMED_DATA_SEED)
+    compile_with_seed(
+        program,
+        typed,
+        source,
+        data,
+        DEFAULT_TRANSFORMED_DATA_SEED,
+        None,
+    )
 }
 
 /// Compiles a checked program with its data; `_rng` calls in transformed
 /// data draw from a stream seeded with `transformed_data_seed`, as CmdStan
-/// seeds them with the run's seed.
+/// seeds them with the run's seed, and `print` output (of transformed data
+/// now, and of every evaluation later) goes to `print_sink`.
 pub fn compile_with_seed(
     program: &Program,
     typed: &TypedProgram,
     source: &str,
     data: &DataValues,
     transformed_data_seed: u64,
+    print_sink: Option<PrintSink>,
 ) -> Result<CompiledModel, ModelError> {
     let start = std::time::Instant::now();
     let mut lowering = Lowering::new(program, typed, source);
@@ -85,6 +102,7 @@ pub fn compile_with_seed(
         &mut vals,
         &mut ints,
         transformed_data_seed,
+        print_sink.as_ref(),
     )?;
     lowering.vals_arena = vals;
     lowering.ints_arena = ints;
@@ -145,6 +163,7 @@ pub fn compile_with_seed(
         generate_fn,
         unconstrain_fn,
         compile_seconds: start.elapsed().as_secs_f64(),
+        print_sink,
     })
 }
 
@@ -154,6 +173,7 @@ fn run_transform_data(
     vals: &mut Vec<f64>,
     ints: &mut Vec<i64>,
     seed: u64,
+    print_sink: Option<&PrintSink>,
 ) -> Result<(), ModelError> {
     let f = td
         .functions
@@ -182,7 +202,7 @@ fn run_transform_data(
     );
     // SAFETY: the arenas have the sizes the layout of this module gives.
     let status = unsafe { f(&mut ctx) };
-    print_lines(&mut host);
+    deliver_printed(&mut host, print_sink);
     if status != 0 {
         return Err(ModelError::TransformedData(failure_message(
             module,
@@ -194,9 +214,12 @@ fn run_transform_data(
     Ok(())
 }
 
-fn print_lines(host: &mut Host) {
+/// Hands the lines printed by the last call to the sink (or drops them).
+fn deliver_printed(host: &mut Host, print_sink: Option<&PrintSink>) {
     for line in host.printed.drain(..) {
-        eprintln!("{line}");
+        if let Some(sink) = print_sink {
+            sink(&line);
+        }
     }
 }
 
@@ -324,7 +347,7 @@ impl Evaluator {
         );
         // SAFETY: every pointer covers the region the layout gives it.
         let status = unsafe { f(&mut ctx) };
-        print_lines(&mut self.host);
+        deliver_printed(&mut self.host, self.model.print_sink.as_ref());
         if status != 0 {
             return Err(failure_message(
                 &self.model.module,

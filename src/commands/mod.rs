@@ -63,6 +63,8 @@ pub fn prepare(
         &source,
         &data,
         seed.unwrap_or(DEFAULT_TRANSFORMED_DATA_SEED),
+        // The model's print statements write to standard error, as Stan's.
+        Some(std::sync::Arc::new(|line: &str| eprintln!("{line}"))),
     )
     .map_err(|e| match e {
         ModelError::Compile(d) => {
