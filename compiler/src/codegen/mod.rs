@@ -7,6 +7,7 @@
 pub mod array_kernels;
 mod glm_kernel;
 pub mod kernels;
+mod loop_counters;
 pub mod rng_kernels;
 pub mod stdlib_kernels;
 
@@ -141,6 +142,9 @@ struct Emitter<'a, 'b> {
     loops: Vec<(Block, Block)>,
     /// The tapes' cursors, ends and bases, kept in registers (see `Ctx::tape_real`).
     tape: [Tape; 2],
+    /// Loop counters kept in Cranelift variables instead of their int slots
+    /// (see [`loop_counters::promotable_loop_vars`]).
+    promoted: HashMap<ir::SlotId, Variable>,
 }
 
 /// One tape as the generated function sees it.
@@ -222,6 +226,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             bases: HashMap::new(),
             loops: Vec::new(),
             tape,
+            promoted: HashMap::new(),
         }
     }
 
@@ -252,6 +257,15 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     .load(I64, MemFlagsData::trusted(), self.ctx_ptr, field);
                 self.b.def_var(var, v);
             }
+        }
+        // Each promoted counter starts with its slot's value, so a read
+        // before the first write sees what the arena held.
+        for slot in loop_counters::promotable_loop_vars(self.module, body) {
+            let var = self.b.declare_var(I64);
+            let a = self.address(&Place::at(slot, 0))?;
+            let v = self.b.ins().load(I64, MemFlagsData::trusted(), a, 0);
+            self.b.def_var(var, v);
+            self.promoted.insert(slot, var);
         }
         self.stmts(body)?;
         let zero = self.b.ins().iconst(types::I32, 0);
@@ -369,6 +383,9 @@ impl<'a, 'b> Emitter<'a, 'b> {
     fn iexpr(&mut self, e: &IExpr) -> Result<Value, CodegenError> {
         Ok(match e {
             IExpr::Const(c) => self.b.ins().iconst(I64, *c),
+            IExpr::Load(p) if self.promoted.contains_key(&p.slot) => {
+                self.b.use_var(self.promoted[&p.slot])
+            }
             IExpr::Load(p) => {
                 let a = self.address(p)?;
                 self.b.ins().load(I64, MemFlagsData::trusted(), a, 0)
@@ -494,6 +511,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 let fail_block = self.b.create_block();
                 self.b.ins().brif(ok, ok_block, &[], fail_block, &[]);
                 self.b.switch_to_block(fail_block);
+                self.b.set_cold_block(fail_block);
                 self.b
                     .ins()
                     .store(MemFlagsData::trusted(), i, self.ctx_ptr, Ctx::ERR_VALUE);
@@ -615,9 +633,32 @@ impl<'a, 'b> Emitter<'a, 'b> {
     fn stmt(&mut self, s: &Stmt) -> Result<(), CodegenError> {
         match s {
             Stmt::SetR(p, e) => {
+                // `p = p op x` (every adjoint accumulation of the reverse
+                // sweep): the address is computed once, for the load and the
+                // store. The load of `p` is what `e` evaluates first, so its
+                // index checks still run before those of `x`.
+                if let RExpr::Bin(op, lhs, x) = e {
+                    if matches!(&**lhs, RExpr::Load(q) if **q == *p) {
+                        let a = self.address(p)?;
+                        let old = self.b.ins().load(F64, MemFlagsData::trusted(), a, 0);
+                        let y = self.rexpr(x)?;
+                        let v = match op {
+                            RBinOp::Add => self.b.ins().fadd(old, y),
+                            RBinOp::Sub => self.b.ins().fsub(old, y),
+                            RBinOp::Mul => self.b.ins().fmul(old, y),
+                            RBinOp::Div => self.b.ins().fdiv(old, y),
+                        };
+                        self.b.ins().store(MemFlagsData::trusted(), v, a, 0);
+                        return Ok(());
+                    }
+                }
                 let v = self.rexpr(e)?;
                 let a = self.address(p)?;
                 self.b.ins().store(MemFlagsData::trusted(), v, a, 0);
+            }
+            Stmt::SetI(p, e) if self.promoted.contains_key(&p.slot) => {
+                let v = self.iexpr(e)?;
+                self.b.def_var(self.promoted[&p.slot], v);
             }
             Stmt::SetI(p, e) => {
                 let v = self.iexpr(e)?;
@@ -636,6 +677,32 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 self.b.ins().store(MemFlagsData::trusted(), sum, a, 0);
             }
             Stmt::Kernel(k) => self.kernel(k)?,
+            Stmt::For { var, lo, hi, body } if self.promoted.contains_key(var) => {
+                let counter = self.promoted[var];
+                let lo_v = self.iexpr(lo)?;
+                let hi_v = self.iexpr(hi)?;
+                self.b.def_var(counter, lo_v);
+                let header = self.b.create_block();
+                let body_block = self.b.create_block();
+                let step = self.b.create_block();
+                let exit = self.b.create_block();
+                self.b.ins().jump(header, &[]);
+                self.b.switch_to_block(header);
+                let i = self.b.use_var(counter);
+                let more = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, i, hi_v);
+                self.b.ins().brif(more, body_block, &[], exit, &[]);
+                self.b.switch_to_block(body_block);
+                self.loops.push((step, exit));
+                self.stmts(body)?;
+                self.loops.pop();
+                self.b.ins().jump(step, &[]);
+                self.b.switch_to_block(step);
+                let i = self.b.use_var(counter);
+                let next = self.b.ins().iadd_imm_s(i, 1);
+                self.b.def_var(counter, next);
+                self.b.ins().jump(header, &[]);
+                self.b.switch_to_block(exit);
+            }
             Stmt::For { var, lo, hi, body } => {
                 let lo_v = self.iexpr(lo)?;
                 let hi_v = self.iexpr(hi)?;
@@ -733,6 +800,10 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 let v = self.pop(REAL_TAPE, F64);
                 let a = self.address(p)?;
                 self.b.ins().store(MemFlagsData::trusted(), v, a, 0);
+            }
+            Stmt::PopI(p) if self.promoted.contains_key(&p.slot) => {
+                let v = self.pop(INT_TAPE, I64);
+                self.b.def_var(self.promoted[&p.slot], v);
             }
             Stmt::PopI(p) => {
                 let v = self.pop(INT_TAPE, I64);
@@ -866,6 +937,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         let fail_block = self.b.create_block();
         self.b.ins().brif(status, fail_block, &[], ok_block, &[]);
         self.b.switch_to_block(fail_block);
+        self.b.set_cold_block(fail_block);
         self.fail(k.msg.0 + 1);
         self.b.switch_to_block(ok_block);
         Ok(())

@@ -22,6 +22,7 @@
 pub mod dirichlet;
 pub mod lkj;
 pub mod normal;
+mod normal_summed;
 pub(crate) mod special;
 pub mod wishart;
 pub mod wishart_cholesky;
