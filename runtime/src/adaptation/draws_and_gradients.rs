@@ -159,7 +159,7 @@ impl WindowDraws {
     /// the last estimate (or switched since).
     fn estimate_if_grown(&mut self) -> Option<Metric> {
         let count = self.draws.len();
-        if count < 3 || (count as f64) < 1.1 * self.estimated_from as f64 {
+        if count < low_rank::SMALLEST_WINDOW || (count as f64) < 1.1 * self.estimated_from as f64 {
             return None;
         }
         self.estimated_from = count;
@@ -272,6 +272,22 @@ impl DrawsAndGradientsWarmup {
         match metric {
             Metric::Diagonal { inverse_diagonal } => {
                 self.foreground.write_inverse_diagonal(inverse_diagonal);
+                Ok(true)
+            }
+            Metric::LowRank {
+                scale,
+                directions,
+                values,
+            } if self.foreground.count < low_rank::SMALLEST_WINDOW => {
+                // Too few draws for a covariance: the diagonal alone, as
+                // the diagonal metric would have it.
+                let mut variances: Vec<f64> = scale.iter().map(|s| s * s).collect();
+                self.foreground.write_inverse_diagonal(&mut variances);
+                for (s, variance) in scale.iter_mut().zip(&variances) {
+                    *s = variance.sqrt();
+                }
+                directions.clear();
+                values.clear();
                 Ok(true)
             }
             Metric::LowRank { .. } => {

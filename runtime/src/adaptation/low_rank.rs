@@ -19,13 +19,17 @@ use nalgebra::{DMatrix, DVector, SymmetricEigen};
 const REGULARIZATION: f64 = 1e-5;
 /// Eigenvalues between 1 / CUTOFF and CUTOFF leave their direction alone.
 const CUTOFF: f64 = 2.0;
+/// The fewest draws a low-rank estimate is made from; with fewer, the
+/// covariances are nearly singular and their geometric mean can have
+/// eigenvalues of 1e-12 or (by rounding) below zero, which stop a chain.
+pub(super) const SMALLEST_WINDOW: usize = 10;
 
 /// The low-rank metric of a window of draws and gradients (each a slice of
 /// the dimension's length), or None if the estimate is not finite.
 pub fn estimate(draws: &[&[f64]], gradients: &[&[f64]]) -> Option<Metric> {
     let n = draws.len();
     let dim = draws.first()?.len();
-    if n < 3 || dim == 0 {
+    if n < SMALLEST_WINDOW || dim == 0 {
         return None;
     }
     // Columns are draws: x' = (x - mean) / sigma, g' = (g - mean) * sigma.
@@ -85,8 +89,13 @@ pub fn estimate(draws: &[&[f64]], gradients: &[&[f64]]) -> Option<Metric> {
         directions.extend(direction.iter());
         values.push(lambda);
     }
-    let finite = directions.iter().chain(&values).all(|v| v.is_finite());
-    finite.then_some(Metric::LowRank {
+    // An eigenvalue that is not a positive number (rounding of a nearly
+    // singular estimate) would make the momenta NaN: keep the old metric.
+    let usable = directions.iter().all(|v: &f64| v.is_finite())
+        && values
+            .iter()
+            .all(|&lambda| lambda.is_finite() && lambda > 0.0);
+    usable.then_some(Metric::LowRank {
         scale,
         directions,
         values,
@@ -187,12 +196,50 @@ mod tests {
     }
 
     #[test]
+    fn nearly_collinear_draws_give_no_unusable_eigenvalue() {
+        // A chain far in the tails moves along a line: its draws span one
+        // direction while its gradients span others. Whatever the estimate,
+        // every eigenvalue must be a positive number (a NaN momentum would
+        // stop the chain for good), or there is no estimate at all.
+        for n in [3, 10, 12, 40] {
+            let draws: Vec<Vec<f64>> = (0..n)
+                .map(|k| {
+                    let t = k as f64;
+                    vec![
+                        1.0 + 0.5 * t,
+                        2.0 - 1e-9 * t * t,
+                        0.3 * t + 1e-12 * (t * 1.7).sin(),
+                    ]
+                })
+                .collect();
+            let gradients: Vec<Vec<f64>> = (0..n)
+                .map(|k| {
+                    let t = k as f64;
+                    vec![-1e4 * (1.0 + t), 3e3 * (t * 0.9).cos(), -2e5 + 7.0 * t * t]
+                })
+                .collect();
+            let draws: Vec<&[f64]> = draws.iter().map(Vec::as_slice).collect();
+            let gradients: Vec<&[f64]> = gradients.iter().map(Vec::as_slice).collect();
+            if let Some(Metric::LowRank { values, scale, .. }) = estimate(&draws, &gradients) {
+                assert!(
+                    values.iter().all(|&v| v.is_finite() && v > 0.0),
+                    "{n}: {values:?}"
+                );
+                assert!(
+                    scale.iter().all(|&s| s.is_finite() && s > 0.0),
+                    "{n}: {scale:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn with_fewer_draws_than_dimensions_the_directions_lie_in_their_span() {
         let dim = 30;
         let mut covariance = DMatrix::identity(dim, dim);
         covariance[(0, 1)] = 0.95;
         covariance[(1, 0)] = 0.95;
-        let (draws, gradients) = gaussian_window(&covariance, 8);
+        let (draws, gradients) = gaussian_window(&covariance, 12);
         let draws: Vec<&[f64]> = draws.iter().map(Vec::as_slice).collect();
         let gradients: Vec<&[f64]> = gradients.iter().map(Vec::as_slice).collect();
         let Metric::LowRank {
@@ -201,7 +248,7 @@ mod tests {
         else {
             unreachable!()
         };
-        assert!(values.len() <= 16);
+        assert!(values.len() <= 24);
         for (j, u) in directions.chunks(dim).enumerate() {
             let norm: f64 = u.iter().map(|v| v * v).sum();
             assert!((norm - 1.0).abs() < 1e-9);

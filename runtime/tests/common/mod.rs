@@ -201,3 +201,65 @@ impl Model for RejectsAbove {
         Ok(())
     }
 }
+
+/// A linear regression as posteriordb's kidiq-kidscore_momiq: y = a + b x +
+/// N(0, sigma) with x around 100, flat priors on a and b, sigma > 0 as
+/// theta[2] = log sigma (with its Jacobian). From a start in (-2, 2) the
+/// first draws are far in the tails, where the gradients are enormous.
+#[derive(Clone)]
+pub struct FarRegression {
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+}
+
+impl FarRegression {
+    /// 434 observations made by a fixed recurrence (no RNG).
+    pub fn new() -> Self {
+        let n = 434;
+        let mut x = Vec::with_capacity(n);
+        let mut y = Vec::with_capacity(n);
+        for i in 0..n {
+            let u = (i as f64 * 0.618_033_988_75).fract();
+            let v = (i as f64 * 0.414_213_562_37).fract();
+            let xi = 100.0 + 15.0 * (2.0 * u - 1.0) * 1.7;
+            x.push(xi);
+            y.push(26.0 + 0.6 * xi + 18.0 * (2.0 * v - 1.0) * 1.7);
+        }
+        FarRegression { x, y }
+    }
+}
+
+impl Model for FarRegression {
+    fn dim(&self) -> usize {
+        3
+    }
+    fn output_names(&self) -> Vec<String> {
+        vec!["a".into(), "b".into(), "log_sigma".into()]
+    }
+    fn log_density_gradient(&mut self, theta: &[f64], grad: &mut [f64]) -> Result<f64, Rejection> {
+        let (a, b, log_sigma) = (theta[0], theta[1], theta[2]);
+        let inverse_variance = (-2.0 * log_sigma).exp();
+        let (mut squares, mut ga, mut gb) = (0.0, 0.0, 0.0);
+        for (x, y) in self.x.iter().zip(&self.y) {
+            let r = y - a - b * x;
+            squares += r * r;
+            ga += r;
+            gb += r * x;
+        }
+        let n = self.x.len() as f64;
+        grad[0] = ga * inverse_variance;
+        grad[1] = gb * inverse_variance;
+        // -n log sigma - squares / (2 sigma^2), plus the Jacobian log sigma.
+        grad[2] = -n + squares * inverse_variance + 1.0;
+        Ok(-(n - 1.0) * log_sigma - 0.5 * squares * inverse_variance)
+    }
+    fn write_draw(
+        &mut self,
+        theta: &[f64],
+        _rng: &mut dyn Rng,
+        out: &mut [f64],
+    ) -> Result<(), Rejection> {
+        out.copy_from_slice(theta);
+        Ok(())
+    }
+}
