@@ -856,3 +856,75 @@ fn a_closed_standard_output_ends_cmod_quietly() {
     );
     assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
 }
+
+#[test]
+fn the_low_rank_warmup_writes_its_metric_as_a_dense_matrix_that_reads_back() {
+    let dir = temp_dir("low_rank");
+    let run = |name: &str, extra: &[&str]| -> Output {
+        cmod()
+            .arg("run")
+            .arg(root().join("examples/correlated_predictors/correlated_predictors_cholesky.cmod"))
+            .arg("--data")
+            .arg(root().join("examples/correlated_predictors/data.json"))
+            .args(["--seed", "7", "--quiet", "--chains", "2", "--output-dir"])
+            .arg(dir.join(name))
+            .args(["--iter-warmup", "300", "--iter-sampling", "200"])
+            .args(extra)
+            .output()
+            .expect("cmod runs")
+    };
+    let output = run("low_rank", &["--metric", "low-rank"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let file = dir.join("low_rank/correlated_predictors_cholesky-1.csv");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("metric = dense_e") && text.contains("metric_adaptation = gradient"));
+    let chain = read_stan_csv(&file).unwrap();
+    let Some(runtime::AdaptationInfo {
+        inverse_metric: runtime::InverseMetric::Dense(rows),
+        ..
+    }) = &chain.adaptation
+    else {
+        panic!("a dense inverse metric in the header");
+    };
+    // 31 unconstrained parameters; the matrix is symmetric with a positive diagonal.
+    assert_eq!(rows.len(), 31);
+    for (i, row) in rows.iter().enumerate() {
+        assert!(row[i] > 0.0);
+        for (j, value) in row.iter().enumerate() {
+            assert_eq!(*value, rows[j][i], "({i}, {j})");
+        }
+    }
+    // That matrix is accepted back as a dense metric, with adaptation off.
+    let metric = dir.join("metric.json");
+    std::fs::write(&metric, format!("{{\"inv_metric\": {rows:?}}}")).unwrap();
+    let again = run(
+        "dense_again",
+        &[
+            "--metric",
+            "dense",
+            "--adapt-engaged",
+            "false",
+            "--step-size",
+            "0.3",
+            "--inv-metric",
+            metric.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    // Flags that do not go together are refused with a message naming both.
+    let refused = run("refused", &["--metric", "low-rank", "--adaptation", "stan"]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("--metric low-rank") && message.contains("--adaptation"),
+        "{message}"
+    );
+}

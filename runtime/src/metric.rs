@@ -106,8 +106,8 @@ impl Metric {
         }
     }
 
-    /// The inverse metric as a row-major `dim x dim` matrix (for the CSV
-    /// header of a low-rank metric).
+    /// The inverse metric as a row-major `dim x dim` matrix, exactly
+    /// symmetric (for the CSV header of a low-rank metric).
     pub fn inverse_matrix(&self, dim: usize) -> Vec<f64> {
         let mut matrix = vec![0.0; dim * dim];
         let mut column = vec![0.0; dim];
@@ -118,6 +118,14 @@ impl Metric {
             self.velocity(&unit, &mut column);
             for i in 0..dim {
                 matrix[i * dim + j] = column[i];
+            }
+        }
+        // The two halves differ by rounding: make them the same number.
+        for i in 0..dim {
+            for j in 0..i {
+                let mean = 0.5 * (matrix[i * dim + j] + matrix[j * dim + i]);
+                matrix[i * dim + j] = mean;
+                matrix[j * dim + i] = mean;
             }
         }
         matrix

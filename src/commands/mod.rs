@@ -8,6 +8,7 @@ pub mod run;
 pub mod sbc;
 pub mod summary;
 pub mod validate;
+pub mod warmup_args;
 
 use std::io::IsTerminal;
 use std::path::Path;

@@ -1,13 +1,14 @@
 //! `cmod run`: sample a model with NUTS (or run generated quantities with fixed parameters), write Stan CSV, print the summary.
 
+use super::warmup_args::WarmupArgs;
 use crate::model_adapter::CompiledChainModel;
 use crate::output::outln;
 use clap::{Args, ValueEnum};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use runtime::stan_csv::{CsvHeaderInfo, StanCsvWriter};
 use runtime::{
-    run_chains, AdaptConfig, AdaptationKind, CsvOutput, InitialValues, InverseMetric, MetricKind,
-    Model, Phase, ProgressObserver, ProgressUpdate, RunOptions, SamplerConfig, Summary,
+    run_chains, AdaptConfig, CsvOutput, InitialValues, InverseMetric, MetricKind, Model, Phase,
+    ProgressObserver, ProgressUpdate, RunOptions, SamplerConfig, Summary,
 };
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -50,17 +51,8 @@ pub struct RunArgs {
     /// The largest tree depth NUTS may build (2^depth leapfrog steps at most).
     #[arg(long, allow_negative_numbers = true, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=30))]
     pub max_treedepth: u64,
-    /// The mass matrix: diagonal; dense for strongly correlated posteriors (Stan's
-    /// adaptation); or low-rank, diagonal corrected along the few directions where the
-    /// draws and gradients show correlation (nutpie's, with --adaptation gradient).
-    #[arg(long, value_enum, default_value_t = MetricArg::Diag)]
-    pub metric: MetricArg,
-    /// How warmup estimates the metric: gradient (as nutpie: from the variances of
-    /// the draws and of their gradients, diagonal metric only) or stan (Stan's
-    /// windowed adaptation, exactly as CmdStan; the only one for --metric dense).
-    /// Default: stan for --metric dense, otherwise gradient.
-    #[arg(long, value_enum)]
-    pub adaptation: Option<AdaptationArg>,
+    #[command(flatten)]
+    pub warmup: WarmupArgs,
     /// The inverse metric to start from: a JSON file as CmdStan's metric_file,
     /// {"inv_metric": [...]} with a vector for diag or a matrix for dense
     /// (for example the adapted metric of an earlier run).
@@ -89,26 +81,10 @@ pub struct RunArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
-pub enum MetricArg {
-    Diag,
-    Dense,
-    LowRank,
-}
-
-#[derive(Clone, Copy, ValueEnum, PartialEq)]
-pub enum AdaptationArg {
-    Gradient,
-    Stan,
-}
-
-#[derive(Clone, Copy, ValueEnum, PartialEq)]
 pub enum Algorithm {
     Nuts,
     FixedParam,
 }
-
-/// The adaptation of the diagonal metric when --adaptation is not given.
-const DEFAULT_DIAGONAL_ADAPTATION: AdaptationKind = AdaptationKind::StanWindows;
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
@@ -143,29 +119,7 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
             ));
         }
     }
-    let metric_kind = match args.metric {
-        MetricArg::Diag => MetricKind::Diagonal,
-        MetricArg::Dense => MetricKind::Dense,
-        MetricArg::LowRank => MetricKind::LowRank,
-    };
-    let adaptation_kind = match (args.adaptation, metric_kind) {
-        (Some(AdaptationArg::Stan), MetricKind::LowRank) => {
-            return Err(
-                "error: --metric low-rank is estimated from draws and gradients; use it with --adaptation gradient (the default), or --adaptation stan with --metric diag or dense"
-                    .to_string(),
-            )
-        }
-        (Some(AdaptationArg::Stan), _) | (None, MetricKind::Dense) => AdaptationKind::StanWindows,
-        (Some(AdaptationArg::Gradient), MetricKind::Dense) => {
-            return Err(
-                "error: --adaptation gradient estimates a diagonal metric; use it with --metric diag, or --adaptation stan with --metric dense"
-                    .to_string(),
-            )
-        }
-        (Some(AdaptationArg::Gradient) | None, MetricKind::LowRank) => AdaptationKind::DrawsAndGradients,
-        (Some(AdaptationArg::Gradient), MetricKind::Diagonal) => AdaptationKind::DrawsAndGradients,
-        (None, MetricKind::Diagonal) => DEFAULT_DIAGONAL_ADAPTATION,
-    };
+    let (metric_kind, adaptation_kind) = args.warmup.kinds()?;
     let inverse_metric = match &args.inv_metric {
         Some(path) => Some(read_inverse_metric(path, metric_kind)?),
         None => None,

@@ -13,6 +13,7 @@
 //! scalar parameters (Bonferroni: a family-wise false-alarm rate of 1% per
 //! model), or when any replication could not be fit.
 
+use super::warmup_args::WarmupArgs;
 use crate::model_adapter::CompiledChainModel;
 use crate::output::outln;
 use clap::Args;
@@ -80,6 +81,8 @@ pub struct SbcArgs {
     /// Print no progress.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub warmup: WarmupArgs,
 }
 
 /// The files of one SBC: model, generator, fixed data.
@@ -317,6 +320,8 @@ struct Plan<'a> {
     params: Vec<String>,
     draws: usize,
     args: &'a SbcArgs,
+    metric: runtime::MetricKind,
+    adaptation: runtime::AdaptationKind,
 }
 
 fn mix(mut x: u64) -> u64 {
@@ -444,8 +449,10 @@ fn replicate(
         num_warmup: plan.args.iter_warmup as usize,
         num_samples: plan.args.iter_sampling as usize,
         seed: mix(seed ^ mix(rep as u64 + 0x5bc)),
+        metric: plan.metric,
         adapt: runtime::AdaptConfig {
             delta: plan.args.adapt_delta,
+            kind: plan.adaptation,
             ..runtime::AdaptConfig::default()
         },
         ..SamplerConfig::default()
@@ -566,6 +573,7 @@ pub fn run(args: &SbcArgs) -> ExitCode {
 }
 
 fn run_inner(args: &SbcArgs) -> Result<bool, String> {
+    let (metric, adaptation) = args.warmup.kinds()?;
     let inputs = resolve(args)?;
     let draws = args.draws as usize;
     let bins = args.bins as usize;
@@ -669,6 +677,8 @@ fn run_inner(args: &SbcArgs) -> Result<bool, String> {
         params: params.clone(),
         draws,
         args,
+        metric,
+        adaptation,
     };
     if !args.quiet {
         eprintln!(
@@ -803,6 +813,8 @@ fn run_inner(args: &SbcArgs) -> Result<bool, String> {
             "iter_warmup": args.iter_warmup,
             "iter_sampling": args.iter_sampling,
             "adapt_delta": args.adapt_delta,
+            "metric": format!("{:?}", metric),
+            "adaptation": adaptation.name(),
             "seed": args.seed,
             "family_alpha": FAMILY_ALPHA,
             "threshold": threshold,

@@ -6,6 +6,7 @@
 //! corrected: a family-wise false-alarm rate of 1% over all the comparisons
 //! of one posterior. A posterior fails when any variable fails.
 
+use super::warmup_args::WarmupArgs;
 use crate::model_adapter::CompiledChainModel;
 use crate::output::outln;
 use clap::Args;
@@ -35,6 +36,8 @@ pub struct ValidateArgs {
     pub chains: usize,
     #[arg(long, default_value_t = 20261122)]
     pub seed: u64,
+    #[command(flatten)]
+    pub warmup: WarmupArgs,
 }
 
 /// The comparison of one posterior with its reference.
@@ -164,6 +167,10 @@ pub fn validate_one(dir: &Path, models: &Path, args: &ValidateArgs) -> Verdict {
     };
     let info: Value = read_json(&dir.join("reference_info.json")).unwrap_or(Value::Null);
     let control = &info["inference"]["method_arguments"]["control"];
+    let (metric, adaptation) = match args.warmup.kinds() {
+        Ok(kinds) => kinds,
+        Err(e) => return failed(&name, e),
+    };
     let config = SamplerConfig {
         num_chains: args.chains,
         parallel_chains: std::thread::available_parallelism()
@@ -173,8 +180,10 @@ pub fn validate_one(dir: &Path, models: &Path, args: &ValidateArgs) -> Verdict {
         num_samples: args.iter_sampling,
         seed: args.seed,
         max_depth: control["max_treedepth"].as_u64().unwrap_or(10) as usize,
+        metric,
         adapt: AdaptConfig {
             delta: control["adapt_delta"].as_f64().unwrap_or(0.8),
+            kind: adaptation,
             ..AdaptConfig::default()
         },
         ..SamplerConfig::default()
