@@ -274,22 +274,6 @@ impl DrawsAndGradientsWarmup {
                 self.foreground.write_inverse_diagonal(inverse_diagonal);
                 Ok(true)
             }
-            Metric::LowRank {
-                scale,
-                directions,
-                values,
-            } if self.foreground.count < low_rank::SMALLEST_WINDOW => {
-                // Too few draws for a covariance: the diagonal alone, as
-                // the diagonal metric would have it.
-                let mut variances: Vec<f64> = scale.iter().map(|s| s * s).collect();
-                self.foreground.write_inverse_diagonal(&mut variances);
-                for (s, variance) in scale.iter_mut().zip(&variances) {
-                    *s = variance.sqrt();
-                }
-                directions.clear();
-                values.clear();
-                Ok(true)
-            }
             Metric::LowRank { .. } => {
                 let window = self.window.as_mut().expect("kept for the low-rank metric");
                 match window.estimate_if_grown() {
