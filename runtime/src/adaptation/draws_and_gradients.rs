@@ -263,7 +263,7 @@ impl DrawsAndGradientsWarmup {
 
     /// Re-estimates the metric from the foreground; false if it did not
     /// change (too few draws to say anything yet, or a low-rank estimate
-    /// not due or not finite).
+    /// not due or refused as unusable).
     fn update_metric(&mut self, sampler: &mut NutsSampler) -> Result<bool, AdaptationError> {
         if self.foreground.count < 3 {
             return Ok(false);
