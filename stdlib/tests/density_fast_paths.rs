@@ -1,4 +1,4 @@
-//! The fast paths of common densities against the general formulas: normal_lpdf with one scale against the generic element loop (the same scale repeated as a vector), for each shape and activity of the arguments; bernoulli_logit_lpmf bit for bit against log_inv_logit and inv_logit.
+//! The fast paths of common densities against the general formulas: normal_lpdf with one scale against the generic element loop (the same scale repeated as a vector), for each shape and activity of the arguments, and its checks made in its own pass; bernoulli_logit_lpmf bit for bit against log_inv_logit and inv_logit.
 
 use stdlib::distributions::continuous::normal_lpdf;
 use stdlib::distributions::discrete::bernoulli_logit_lpmf;
@@ -121,6 +121,44 @@ fn propto_with_data_only_is_zero_and_sizes_must_match() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("must match in size"), "{err}");
+}
+
+/// With one scale, `y` and `mu` are checked in the density's own pass: a
+/// NaN `y` or an infinite `mu` fails with Stan's message (y's first when
+/// both fail, the scale's after them), and an infinite `y` or a sum of
+/// squares that overflows is no failure.
+#[test]
+fn one_scale_checks_y_and_mu_in_its_pass() {
+    let run = |y: &[f64], mu: &[f64], sigma: f64| {
+        let mut partials = vec![0.0; mu.len()];
+        normal_lpdf(
+            RealArg::data(y),
+            RealArg::param(mu, &mut partials),
+            RealArg::data(&[sigma]),
+            false,
+        )
+    };
+    let message = |r: Result<f64, stdlib::distributions::DomainError>| r.unwrap_err().to_string();
+    let nan = f64::NAN;
+    let inf = f64::INFINITY;
+    assert!(message(run(&[1.0, nan], &[0.0, 0.0], 1.0)).contains("Random variable is NaN"));
+    assert!(message(run(&[1.0, 2.0], &[0.0, -inf], 1.0)).contains("Location parameter is -inf"));
+    let both = message(run(&[nan, 2.0], &[0.0, inf], 1.0));
+    assert!(both.contains("Random variable is NaN"), "{both}");
+    let scale = message(run(&[nan, 2.0], &[0.0, 0.0], -1.0));
+    assert!(scale.contains("Random variable is NaN"), "{scale}");
+    let scale = message(run(&[1.0, 2.0], &[0.0, 0.0], -1.0));
+    assert!(scale.contains("Scale parameter is -1"), "{scale}");
+    assert_eq!(
+        run(&[inf, 0.0], &[0.0, 0.0], 1.0).unwrap(),
+        f64::NEG_INFINITY
+    );
+    assert_eq!(
+        run(&[1e200, 0.0], &[-1e200, 0.0], 1.0).unwrap(),
+        f64::NEG_INFINITY
+    );
+    let tiny = run(&[1.0, 0.5], &[0.0, 0.0], 1e-310).unwrap();
+    assert!(tiny.is_nan() || tiny == f64::NEG_INFINITY, "{tiny}");
 }
 
 #[test]

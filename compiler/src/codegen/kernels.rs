@@ -454,7 +454,7 @@ pub(super) unsafe fn run_density(
     for i in 0..n_reals {
         let (vals, adj) = (real_args[2 * i], real_args[2 * i + 1]);
         scratch[i].clear();
-        if adj.a != 0 {
+        if adj.a != 0 && mode != MODE_FORWARD_KEEP {
             scratch[i].resize(vals.len as usize, 0.0);
         }
         adjoints.push(if adj.a == 0 {
@@ -472,6 +472,13 @@ pub(super) unsafe fn run_density(
             // SAFETY: the stored Vec is empty; only its allocation is reused.
             std::mem::transmute::<Vec<RealArg<'static>>, Vec<RealArg<'_>>>(std::mem::take(&mut v.2))
         });
+        // Mode 2 writes the partials straight into the kept run, one
+        // argument's after the other.
+        let mut kept: &mut [f64] = if mode == MODE_FORWARD_KEEP {
+            std::slice::from_raw_parts_mut(args[3].a as *mut f64, args[3].len as usize)
+        } else {
+            &mut []
+        };
         for (i, buf) in scratch.iter_mut().enumerate().take(n_reals) {
             let vals = real_args[2 * i];
             let values = if vals.len == 0 {
@@ -481,10 +488,15 @@ pub(super) unsafe fn run_density(
             };
             // A present partials buffer is also what marks the argument as a
             // parameter (with `propto`, terms of data-only arguments drop).
-            let partials = if adjoints[i].is_some() {
-                Some(&mut buf[..])
-            } else {
-                None
+            let partials = match &adjoints[i] {
+                Some(_) if mode == MODE_FORWARD_KEEP => {
+                    let (run, rest) = std::mem::take(&mut kept).split_at_mut(values.len());
+                    kept = rest;
+                    run.fill(0.0);
+                    Some(run)
+                }
+                Some(_) => Some(&mut buf[..]),
+                None => None,
             };
             reals.push(RealArg { values, partials });
         }
@@ -500,20 +512,8 @@ pub(super) unsafe fn run_density(
     };
     let status = match result {
         Ok(v) => {
-            if mode == MODE_FORWARD {
+            if mode == MODE_FORWARD || mode == MODE_FORWARD_KEEP {
                 *out = v;
-            } else if mode == MODE_FORWARD_KEEP {
-                *out = v;
-                let kept =
-                    std::slice::from_raw_parts_mut(args[3].a as *mut f64, args[3].len as usize);
-                let mut at = 0;
-                for (i, adj) in adjoints.iter().enumerate() {
-                    if adj.is_some() {
-                        let p = &scratch[i];
-                        kept[at..at + p.len()].copy_from_slice(p);
-                        at += p.len();
-                    }
-                }
             } else {
                 for (i, adj) in adjoints.iter_mut().enumerate() {
                     if let Some(adj) = adj {

@@ -7,6 +7,7 @@
 pub mod array_kernels;
 mod glm_kernel;
 pub mod kernels;
+mod loop_bases;
 mod loop_counters;
 pub mod rng_kernels;
 pub mod stdlib_kernels;
@@ -145,6 +146,8 @@ struct Emitter<'a, 'b> {
     /// Loop counters kept in Cranelift variables instead of their int slots
     /// (see [`loop_counters::promotable_loop_vars`]).
     promoted: HashMap<ir::SlotId, Variable>,
+    /// Whether an enclosing loop loaded the bases afresh (`loop_bases`).
+    bases_fresh: bool,
 }
 
 /// One tape as the generated function sees it.
@@ -227,6 +230,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             loops: Vec::new(),
             tape,
             promoted: HashMap::new(),
+            bases_fresh: false,
         }
     }
 
@@ -235,20 +239,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.append_block_params_for_function_params(entry);
         self.b.switch_to_block(entry);
         self.ctx_ptr = self.b.block_params(entry)[0];
-        for (region, offset) in [
-            (Region::Vals, Ctx::VALS),
-            (Region::Ints, Ctx::INTS),
-            (Region::Adj, Ctx::ADJ),
-            (Region::Theta, Ctx::THETA),
-            (Region::Grad, Ctx::GRAD),
-            (Region::Out, Ctx::OUT),
-        ] {
-            let v = self
-                .b
-                .ins()
-                .load(I64, MemFlagsData::trusted(), self.ctx_ptr, offset);
-            self.bases.insert(region, v);
-        }
+        self.load_bases();
         for t in self.tape {
             for (var, field) in [t.cursor, t.end, t.base].into_iter().zip(t.fields) {
                 let v = self
@@ -686,6 +677,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 let body_block = self.b.create_block();
                 let step = self.b.create_block();
                 let exit = self.b.create_block();
+                let saved = self.fresh_bases(body);
                 self.b.ins().jump(header, &[]);
                 self.b.switch_to_block(header);
                 let i = self.b.use_var(counter);
@@ -702,6 +694,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 self.b.def_var(counter, next);
                 self.b.ins().jump(header, &[]);
                 self.b.switch_to_block(exit);
+                self.restore_bases(saved);
             }
             Stmt::For { var, lo, hi, body } => {
                 let lo_v = self.iexpr(lo)?;
@@ -714,6 +707,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 let body_block = self.b.create_block();
                 let step = self.b.create_block();
                 let exit = self.b.create_block();
+                let saved = self.fresh_bases(body);
                 self.b.ins().jump(header, &[]);
                 self.b.switch_to_block(header);
                 let i = self.b.ins().load(I64, MemFlagsData::trusted(), var_addr, 0);
@@ -732,6 +726,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     .store(MemFlagsData::trusted(), next, var_addr, 0);
                 self.b.ins().jump(header, &[]);
                 self.b.switch_to_block(exit);
+                self.restore_bases(saved);
             }
             Stmt::While { cond, body } => {
                 let header = self.b.create_block();

@@ -24,44 +24,7 @@ pub(crate) fn log_erfc_deriv(v: f64) -> f64 {
     -(2.0 / PI.sqrt()) * (-v * v - log_erfc(v)).exp()
 }
 
-pub fn normal_lpdf<'a>(
-    mut y: RealArg<'a>,
-    mut mu: RealArg<'a>,
-    mut sigma: RealArg<'a>,
-    propto: bool,
-) -> R {
-    const F: &str = "normal_lpdf";
-    check_not_nan(F, "Random variable", y.values)?;
-    check_finite(F, "Location parameter", mu.values)?;
-    check_positive_finite(F, "Scale parameter", sigma.values)?;
-    if sigma.values.len() == 1 {
-        return super::normal_scalar_scale::normal_lpdf_scalar_scale(
-            &mut y, &mut mu, &mut sigma, propto,
-        );
-    }
-    density(
-        F,
-        [],
-        [("y", &mut y), ("mu", &mut mu), ("sigma", &mut sigma)],
-        propto,
-        |c, [], [y, mu, s], d| {
-            let inv_s = c.once(0, &[2], || 1.0 / s);
-            let z = (y - mu) * inv_s;
-            let mut lp = 0.0;
-            if c.inc(&[]) {
-                lp -= LOG_SQRT_TWO_PI;
-            }
-            if c.inc(&[2]) {
-                lp -= c.once(1, &[2], || s.ln());
-            }
-            lp -= 0.5 * z * z;
-            d[0] = -z * inv_s;
-            d[1] = z * inv_s;
-            d[2] = inv_s * (z * z - 1.0);
-            lp
-        },
-    )
-}
+pub use super::normal_scalar_scale::normal_lpdf;
 
 pub fn std_normal_lpdf<'a>(mut y: RealArg<'a>, propto: bool) -> R {
     const F: &str = "std_normal_lpdf";

@@ -1,8 +1,50 @@
-//! `normal_lpdf` when the scale is one number, the likelihood of most regressions: one tight loop instead of the generic element loop of `kernel::density`.
+//! `normal_lpdf`; when the scale is one number, the likelihood of most regressions, one tight loop that also checks the arguments instead of the generic element loop of `kernel::density`.
 
-use super::kernel::check_len;
+use super::kernel::{check_finite, check_len, check_not_nan, check_positive_finite, density};
 use super::{DomainError, RealArg};
 use crate::math::LOG_SQRT_TWO_PI;
+
+/// Stan's `normal_lpdf(y | mu, sigma)`, vectorized, with partials.
+pub fn normal_lpdf<'a>(
+    mut y: RealArg<'a>,
+    mut mu: RealArg<'a>,
+    mut sigma: RealArg<'a>,
+    propto: bool,
+) -> Result<f64, DomainError> {
+    const F: &str = "normal_lpdf";
+    // The common case, one scale, checks y and mu in its one pass over them.
+    if let Some(result) = normal_lpdf_checked_in_pass(&mut y, &mut mu, &mut sigma, propto) {
+        return result;
+    }
+    check_not_nan(F, "Random variable", y.values)?;
+    check_finite(F, "Location parameter", mu.values)?;
+    check_positive_finite(F, "Scale parameter", sigma.values)?;
+    if sigma.values.len() == 1 {
+        return normal_lpdf_scalar_scale(&mut y, &mut mu, &mut sigma, propto);
+    }
+    density(
+        F,
+        [],
+        [("y", &mut y), ("mu", &mut mu), ("sigma", &mut sigma)],
+        propto,
+        |c, [], [y, mu, s], d| {
+            let inv_s = c.once(0, &[2], || 1.0 / s);
+            let z = (y - mu) * inv_s;
+            let mut lp = 0.0;
+            if c.inc(&[]) {
+                lp -= LOG_SQRT_TWO_PI;
+            }
+            if c.inc(&[2]) {
+                lp -= c.once(1, &[2], || s.ln());
+            }
+            lp -= 0.5 * z * z;
+            d[0] = -z * inv_s;
+            d[1] = z * inv_s;
+            d[2] = inv_s * (z * z - 1.0);
+            lp
+        },
+    )
+}
 
 /// `normal_lpdf(y | mu, sigma)` for a scalar `sigma`, its partials added to
 /// the arguments' buffers as `kernel::density` does. The arguments' domains
@@ -26,10 +68,64 @@ pub(crate) fn normal_lpdf_scalar_scale(
     if n == 0 || (propto && !any_active) {
         return Ok(0.0);
     }
+    Ok(one_pass(y, mu, sigma, propto, n).0)
+}
+
+/// `normal_lpdf_scalar_scale` without the caller's separate passes that
+/// check `y` (not NaN) and `mu` (finite): when the sum of the squared
+/// standardized residuals is finite, every residual is, so every `y` and
+/// `mu` is finite, and only otherwise are they checked, after the pass (the
+/// partials added then do not matter when a check fails, since the call
+/// fails). None, before touching any partial, when the scale is not one
+/// positive finite number, the sizes differ or there is nothing to
+/// compute: the caller then checks and computes as usual.
+pub(crate) fn normal_lpdf_checked_in_pass(
+    y: &mut RealArg,
+    mu: &mut RealArg,
+    sigma: &mut RealArg,
+    propto: bool,
+) -> Option<Result<f64, DomainError>> {
+    let s = *sigma.values.first()?;
+    if sigma.values.len() != 1 || !(s.is_finite() && s > 0.0) {
+        return None;
+    }
+    let lens = [("y", y.values.len()), ("mu", mu.values.len()), ("sigma", 1)];
+    let n = check_len("normal_lpdf", &lens, &[]).ok()?;
+    let any_active = y.is_active() || mu.is_active() || sigma.is_active();
+    if n == 0 || (propto && !any_active) {
+        return None;
+    }
+    let (lp, sum_zz) = one_pass(y, mu, sigma, propto, n);
+    if !sum_zz.is_finite() {
+        const F: &str = "normal_lpdf";
+        let checks = check_not_nan(F, "Random variable", y.values)
+            .and_then(|()| check_finite(F, "Location parameter", mu.values));
+        if let Err(e) = checks {
+            return Some(Err(e));
+        }
+    }
+    Some(Ok(lp))
+}
+
+/// The density and its partials in one pass over `n` elements, and the sum
+/// of the squared standardized residuals.
+fn one_pass(
+    y: &mut RealArg,
+    mu: &mut RealArg,
+    sigma: &mut RealArg,
+    propto: bool,
+    n: usize,
+) -> (f64, f64) {
     let s = sigma.values[0];
     let inv_s = 1.0 / s;
-    let (ys, ms) = (y.values, mu.values);
-    let (y_scalar, mu_scalar) = (ys.len() == 1, ms.len() == 1);
+    let (y_scalar, mu_scalar) = (y.values.len() == 1, mu.values.len() == 1);
+    // Vectors cut to `n`, so that the loop needs no bounds checks.
+    let ys = if y_scalar { y.values } else { &y.values[..n] };
+    let ms = if mu_scalar {
+        mu.values
+    } else {
+        &mu.values[..n]
+    };
     let mut dy = vector_partials(y, n);
     let mut dmu = vector_partials(mu, n);
     let (mut sum_z, mut sum_zz) = (0.0, 0.0);
@@ -58,7 +154,7 @@ pub(crate) fn normal_lpdf_scalar_scale(
     if !propto || sigma.is_active() {
         lp -= n_f * s.ln();
     }
-    Ok(lp)
+    (lp, sum_zz)
 }
 
 /// The partials buffer of a vector argument, one slot per element.

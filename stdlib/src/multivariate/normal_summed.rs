@@ -150,7 +150,6 @@ fn sum_pairs_any(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::multivariate::normal::*;
 
     /// The summed path (many pairs, partials only for the single vector and

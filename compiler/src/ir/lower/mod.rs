@@ -5,12 +5,14 @@
 //! function and hands the arenas back), then [`Lowering::lower_model`] for
 //! `log_density` and `generate`.
 
+mod assign_targets;
 mod builtins;
 mod constructors;
 mod densities;
 mod error;
 mod expr;
 mod functions;
+mod fused;
 mod products;
 mod reductions;
 mod rng;
