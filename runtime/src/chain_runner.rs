@@ -86,11 +86,11 @@ fn initial_metric(config: &SamplerConfig, dim: usize) -> Result<Metric, String> 
                 return Err(wrong_size(values.len()));
             }
             Ok(match config.metric {
-                MetricKind::LowRank => Metric::LowRank {
-                    scale: values.iter().map(|v| v.sqrt()).collect(),
-                    directions: Vec::new(),
-                    values: Vec::new(),
-                },
+                MetricKind::LowRank => Metric::low_rank(
+                    values.iter().map(|v| v.sqrt()).collect(),
+                    Vec::new(),
+                    Vec::new(),
+                ),
                 _ => Metric::Diagonal {
                     inverse_diagonal: values.clone(),
                 },

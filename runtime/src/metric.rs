@@ -49,6 +49,10 @@ pub enum Metric {
         directions: Vec<f64>,
         /// lambda_j, one per direction.
         values: Vec<f64>,
+        /// M^-1 written out (row-major) when multiplying by it is cheaper
+        /// than by the directions (more than dim / 2 of them); empty
+        /// otherwise. Momenta are drawn from the directions either way.
+        inverse: Vec<f64>,
     },
 }
 
@@ -98,12 +102,32 @@ impl Metric {
                     inverse: identity,
                 }
             }
-            MetricKind::LowRank => Metric::LowRank {
-                scale: vec![1.0; dim],
-                directions: Vec::new(),
-                values: Vec::new(),
-            },
+            MetricKind::LowRank => Metric::low_rank(vec![1.0; dim], Vec::new(), Vec::new()),
         }
+    }
+
+    /// A low-rank metric D (I + sum_j (lambda_j - 1) u_j u_j^T) D from
+    /// D's diagonal `scale`, the orthonormal directions u_j (one after the
+    /// other) and their `values`, written out as a matrix as well when
+    /// that is the cheaper way to multiply (see `Metric::LowRank`).
+    pub fn low_rank(scale: Vec<f64>, directions: Vec<f64>, values: Vec<f64>) -> Metric {
+        let dim = scale.len();
+        let mut metric = Metric::LowRank {
+            scale,
+            directions,
+            values,
+            inverse: Vec::new(),
+        };
+        let Metric::LowRank { values, .. } = &metric else {
+            unreachable!("made above")
+        };
+        if 2 * values.len() > dim {
+            let matrix = metric.inverse_matrix(dim);
+            if let Metric::LowRank { inverse, .. } = &mut metric {
+                *inverse = matrix;
+            }
+        }
+        metric
     }
 
     /// The inverse metric as a row-major `dim x dim` matrix, exactly
@@ -157,16 +181,15 @@ impl Metric {
                     *slot = inverse * p;
                 }
             }
-            Metric::Dense { dim, inverse, .. } => {
-                for (row, slot) in out.iter_mut().enumerate().take(*dim) {
-                    let matrix_row = &inverse[row * dim..(row + 1) * dim];
-                    *slot = matrix_row.iter().zip(momentum).map(|(a, p)| a * p).sum();
-                }
+            Metric::Dense { dim, inverse, .. } => multiply(inverse, *dim, momentum, out),
+            Metric::LowRank { inverse, .. } if !inverse.is_empty() => {
+                multiply(inverse, momentum.len(), momentum, out)
             }
             Metric::LowRank {
                 scale,
                 directions,
                 values,
+                ..
             } => {
                 // w = D p; w += (lambda_j - 1) (u_j . w) u_j for each j (the
                 // directions are orthonormal, so each projection is of the
@@ -261,6 +284,7 @@ impl Metric {
                 scale,
                 directions,
                 values,
+                ..
             } => {
                 // M = D^-1 (I + sum_j (1 / lambda_j - 1) u_j u_j^T) D^-1, whose
                 // square root maps z ~ N(0, I) to
@@ -276,6 +300,15 @@ impl Metric {
                 }
             }
         }
+    }
+}
+
+/// out = A v for a row-major `dim x dim` matrix A.
+#[inline]
+fn multiply(matrix: &[f64], dim: usize, v: &[f64], out: &mut [f64]) {
+    for (row, slot) in out.iter_mut().enumerate().take(dim) {
+        let matrix_row = &matrix[row * dim..(row + 1) * dim];
+        *slot = matrix_row.iter().zip(v).map(|(a, p)| a * p).sum();
     }
 }
 
@@ -300,11 +333,11 @@ mod tests {
     /// A low-rank metric in 3 dimensions with two directions.
     fn low_rank() -> Metric {
         let (a, b) = (0.6f64, 0.8f64);
-        Metric::LowRank {
-            scale: vec![2.0, 0.5, 1.5],
-            directions: vec![a, b, 0.0, -b, a, 0.0],
-            values: vec![9.0, 0.25],
-        }
+        Metric::low_rank(
+            vec![2.0, 0.5, 1.5],
+            vec![a, b, 0.0, -b, a, 0.0],
+            vec![9.0, 0.25],
+        )
     }
 
     #[test]
@@ -345,6 +378,47 @@ mod tests {
     }
 
     #[test]
+    fn the_written_out_matrix_and_the_directions_give_the_same_velocity() {
+        // Two directions of three dimensions are multiplied as a matrix,
+        // one as a direction: both must agree with the formula.
+        let (a, b) = (0.6f64, 0.8f64);
+        let scale = vec![2.0, 0.5, 1.5];
+        let few = Metric::low_rank(scale.clone(), vec![a, b, 0.0], vec![9.0]);
+        let many = low_rank();
+        let Metric::LowRank { inverse, .. } = &few else {
+            unreachable!()
+        };
+        assert!(inverse.is_empty(), "one direction of three: no matrix");
+        let Metric::LowRank { inverse, .. } = &many else {
+            unreachable!()
+        };
+        assert_eq!(inverse.len(), 9, "two directions of three: the matrix");
+        let momentum = [0.3, -1.2, 0.7];
+        for (metric, directions) in [
+            (&few, vec![[a, b, 0.0]]),
+            (&many, vec![[a, b, 0.0], [-b, a, 0.0]]),
+        ] {
+            let Metric::LowRank { values, .. } = metric else {
+                unreachable!()
+            };
+            let mut velocity = [0.0; 3];
+            metric.velocity(&momentum, &mut velocity);
+            let w: Vec<f64> = momentum.iter().zip(&scale).map(|(p, s)| p * s).collect();
+            for i in 0..3 {
+                let stretch: f64 = directions
+                    .iter()
+                    .zip(values)
+                    .map(|(u, lambda)| {
+                        (lambda - 1.0) * u[i] * u.iter().zip(&w).map(|(x, y)| x * y).sum::<f64>()
+                    })
+                    .sum();
+                let expected = scale[i] * (w[i] + stretch);
+                assert!((velocity[i] - expected).abs() < 1e-12, "{i}");
+            }
+        }
+    }
+
+    #[test]
     fn low_rank_momenta_have_the_inverse_of_the_inverse_metric_as_covariance() {
         // The momentum map S (z -> p) must satisfy S S^T = M, so that
         // S S^T M^-1 = I.
@@ -353,6 +427,7 @@ mod tests {
             scale,
             directions,
             values,
+            ..
         } = &metric
         else {
             unreachable!()

@@ -317,6 +317,7 @@ impl WarmupStrategy for DrawsAndGradientsWarmup {
                     scale,
                     directions,
                     values,
+                    inverse,
                 } => {
                     inverse_diagonal_from_gradient(gradient, scale);
                     scale
@@ -324,6 +325,7 @@ impl WarmupStrategy for DrawsAndGradientsWarmup {
                         .for_each(|variance| *variance = variance.sqrt());
                     directions.clear();
                     values.clear();
+                    inverse.clear();
                 }
                 Metric::Dense { .. } => return Err(not_diagonal()),
             }

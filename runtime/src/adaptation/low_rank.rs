@@ -97,11 +97,7 @@ pub fn estimate(draws: &[&[f64]], gradients: &[&[f64]]) -> Option<Metric> {
         && values
             .iter()
             .all(|&lambda| lambda.is_finite() && lambda > 0.0);
-    usable.then_some(Metric::LowRank {
-        scale,
-        directions,
-        values,
-    })
+    usable.then(|| Metric::low_rank(scale, directions, values))
 }
 
 /// The mean and the variance (divided by the count) of some numbers.
