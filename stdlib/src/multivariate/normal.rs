@@ -96,7 +96,6 @@ fn visit_pairs(
     l: &[f64],
     mut visit: impl FnMut(usize, &[f64], &[f64], &[f64]),
 ) {
-    let (ny, nm) = (y.len() / k, mu.len() / k);
     with_scratch(3 * k + k * k, |buf| {
         let (r, rest) = buf.split_at_mut(k);
         let (z, rest) = rest.split_at_mut(k);
@@ -119,18 +118,7 @@ fn visit_pairs(
         lower_solve_in_place(l, k, inverse, k);
         // `inverse` is lower triangular, column-major: entry (row, col) at row + col * k.
         for i in 0..n {
-            let yi = if ny == 1 { 0 } else { i };
-            let mi = if nm == 1 { 0 } else { i };
-            for c in 0..k {
-                r[c] = y[yi * k + c] - mu[mi * k + c];
-            }
-            z.fill(0.0);
-            for col in 0..k {
-                let rc = r[col];
-                for row in col..k {
-                    z[row] += inverse[row + col * k] * rc;
-                }
-            }
+            standardized_pair(y, mu, k, i, inverse, r, z);
             for col in 0..k {
                 let column = &inverse[col * k..(col + 1) * k];
                 let mut sum = 0.0;
@@ -620,4 +608,30 @@ pub fn multi_student_t_rng(
         spd_factor(f, "Scale matrix", sigma, k, l)?;
         multi_student_t_cholesky_rng(nu, mu, l, rng, out)
     })
+}
+
+/// The residual r = y_i - mu_i of pair `i` (a single `y` or `mu` serving
+/// every pair) and z = L^-1 r, with `inverse` = L^-1 lower triangular and
+/// column-major (entry (row, col) at row + col * k).
+pub(super) fn standardized_pair(
+    y: &[f64],
+    mu: &[f64],
+    k: usize,
+    i: usize,
+    inverse: &[f64],
+    r: &mut [f64],
+    z: &mut [f64],
+) {
+    let yi = if y.len() == k { 0 } else { i };
+    let mi = if mu.len() == k { 0 } else { i };
+    for c in 0..k {
+        r[c] = y[yi * k + c] - mu[mi * k + c];
+    }
+    z.fill(0.0);
+    for col in 0..k {
+        let rc = r[col];
+        for row in col..k {
+            z[row] += inverse[row + col * k] * rc;
+        }
+    }
 }

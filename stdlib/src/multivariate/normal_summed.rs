@@ -2,6 +2,7 @@
 //! per pair (data `y` with one `mu`, or the reverse): one pass forms the
 //! sums of `z` and `z z'` and the partials follow from them.
 
+use super::normal::standardized_pair;
 use crate::linalg::dense::lower_solve_in_place;
 use crate::linalg::scratch::with_scratch;
 
@@ -123,21 +124,9 @@ fn sum_pairs_any(
     szz: &mut [f64],
     work: &mut [f64],
 ) {
-    let (ny, nm) = (y.len() / k, mu.len() / k);
     let (r, z) = work.split_at_mut(k);
     for i in 0..n {
-        let yi = if ny == 1 { 0 } else { i };
-        let mi = if nm == 1 { 0 } else { i };
-        for c in 0..k {
-            r[c] = y[yi * k + c] - mu[mi * k + c];
-        }
-        z.fill(0.0);
-        for col in 0..k {
-            let rc = r[col];
-            for row in col..k {
-                z[row] += inverse[row + col * k] * rc;
-            }
-        }
+        standardized_pair(y, mu, k, i, inverse, r, z);
         for c in 0..k {
             sz[c] += z[c];
             let zc = z[c];
