@@ -604,14 +604,6 @@ impl NutsSampler {
 }
 
 impl NutsSampler {
-    /// The metric (to adapt) together with the current position (to learn from).
-    pub fn metric_and_position(&mut self) -> (&mut crate::metric::Metric, &[f64]) {
-        (
-            &mut self.hamiltonian.metric,
-            self.pool.position(self.current),
-        )
-    }
-
     /// The metric (to adapt) together with the current position and the log
     /// density's gradient there (to learn from).
     pub fn metric_position_and_gradient(&mut self) -> (&mut crate::metric::Metric, &[f64], &[f64]) {

@@ -318,7 +318,7 @@ impl WarmupStrategy for StanWarmup {
         stats: &TransitionStats,
     ) -> Result<(), AdaptationError> {
         sampler.step_size = self.step_size.learn(stats.accept_stat);
-        let (metric, position) = sampler.metric_and_position();
+        let (metric, position, _) = sampler.metric_position_and_gradient();
         let metric_updated = self
             .metric
             .learn(metric, position)

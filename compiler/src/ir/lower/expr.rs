@@ -547,15 +547,7 @@ impl<'a> Lowering<'a> {
         } else {
             a.dims()
         };
-        let elementwise_op = match op {
-            BinOp::Add => Some(RBinOp::Add),
-            BinOp::Sub => Some(RBinOp::Sub),
-            BinOp::EltMul => Some(RBinOp::Mul),
-            BinOp::EltDiv => Some(RBinOp::Div),
-            BinOp::Mul if lt.is_scalar() || rt.is_scalar() => Some(RBinOp::Mul),
-            BinOp::Div if rt.is_scalar() => Some(RBinOp::Div),
-            _ => None,
-        };
+        let elementwise_op = super::fused::elementwise_rbinop(op, lt.is_scalar(), rt.is_scalar());
         if let Some(rop) = elementwise_op {
             return self.elementwise(result_ty, dims, active, out, |k| {
                 rbin(rop, a.elem_real(k), b.elem_real(k))

@@ -43,15 +43,7 @@ impl<'a> Lowering<'a> {
         if lt.is_scalar() && rt.is_scalar() {
             return None;
         }
-        match op {
-            BinOp::Add => Some(RBinOp::Add),
-            BinOp::Sub => Some(RBinOp::Sub),
-            BinOp::EltMul => Some(RBinOp::Mul),
-            BinOp::EltDiv => Some(RBinOp::Div),
-            BinOp::Mul if lt.is_scalar() || rt.is_scalar() => Some(RBinOp::Mul),
-            BinOp::Div if rt.is_scalar() => Some(RBinOp::Div),
-            _ => None,
-        }
+        elementwise_rbinop(op, lt.is_scalar(), rt.is_scalar())
     }
 
     /// `base[idx]` with one int array `idx` selecting from a vector or row vector.
@@ -208,5 +200,20 @@ impl<'a> Lowering<'a> {
         };
         let position = IExpr::Bin(IBinOp::Sub, Box::new(checked), Box::new(IExpr::Const(1)));
         Ok((run.real(position), idx.dims.clone()))
+    }
+}
+
+/// The element operation of a binary operator that acts element by element
+/// on its operands (`+ - .* ./`, and `*` or `/` with a scalar), given which
+/// operands are scalars; None for any other operator (a matrix product, say).
+pub(super) fn elementwise_rbinop(op: BinOp, lhs_scalar: bool, rhs_scalar: bool) -> Option<RBinOp> {
+    match op {
+        BinOp::Add => Some(RBinOp::Add),
+        BinOp::Sub => Some(RBinOp::Sub),
+        BinOp::EltMul => Some(RBinOp::Mul),
+        BinOp::EltDiv => Some(RBinOp::Div),
+        BinOp::Mul if lhs_scalar || rhs_scalar => Some(RBinOp::Mul),
+        BinOp::Div if rhs_scalar => Some(RBinOp::Div),
+        _ => None,
     }
 }
