@@ -6,17 +6,19 @@ use runtime::{AdaptationKind, MetricKind};
 
 #[derive(Args, Clone)]
 pub struct WarmupArgs {
-    /// The mass matrix: diag (Stan's diag_e); dense (Stan's dense_e, for strongly
-    /// correlated posteriors of few parameters); or low-rank, diagonal corrected
-    /// along the few directions where the draws and their gradients show
-    /// correlation (nutpie's low-rank adaptation; often several times the effective
-    /// samples per gradient on hierarchical models).
-    #[arg(long, value_enum, default_value_t = MetricArg::Diag)]
-    pub metric: MetricArg,
-    /// How warmup estimates the metric: stan (Stan's windowed adaptation, exactly as
-    /// CmdStan) or gradient (as nutpie: from the variances of the draws and of their
-    /// gradients, from the first iterations on; diag or low-rank only). Default:
-    /// gradient for --metric low-rank, stan otherwise.
+    /// The mass matrix: low-rank (the default: diagonal, corrected along the few
+    /// directions where the draws and their gradients show correlation, as nutpie's
+    /// low-rank adaptation; often several times the effective samples per gradient
+    /// on hierarchical models); diag (Stan's diag_e); or dense (Stan's dense_e, for
+    /// strongly correlated posteriors of few parameters). Default: low-rank, or diag
+    /// with --adaptation stan.
+    #[arg(long, value_enum)]
+    pub metric: Option<MetricArg>,
+    /// How warmup estimates the metric: gradient (the default, as nutpie: from the
+    /// variances of the draws and of their gradients, from the first iterations on;
+    /// diag or low-rank only) or stan (Stan's windowed adaptation, exactly as
+    /// CmdStan: `--adaptation stan` reproduces CmdStan's draws). Default: gradient,
+    /// or stan with --metric dense.
     #[arg(long, value_enum)]
     pub adaptation: Option<AdaptationArg>,
 }
@@ -37,10 +39,10 @@ pub enum AdaptationArg {
 impl WarmupArgs {
     /// The metric and the adaptation the flags ask for, or why they do not go together.
     pub fn kinds(&self) -> Result<(MetricKind, AdaptationKind), String> {
-        let metric = match self.metric {
-            MetricArg::Diag => MetricKind::Diagonal,
-            MetricArg::Dense => MetricKind::Dense,
-            MetricArg::LowRank => MetricKind::LowRank,
+        let metric = match (self.metric, self.adaptation) {
+            (Some(MetricArg::Diag), _) | (None, Some(AdaptationArg::Stan)) => MetricKind::Diagonal,
+            (Some(MetricArg::Dense), _) => MetricKind::Dense,
+            (Some(MetricArg::LowRank), _) | (None, _) => MetricKind::LowRank,
         };
         let adaptation = match (self.adaptation, metric) {
             (Some(AdaptationArg::Stan), MetricKind::LowRank) => {
@@ -55,10 +57,10 @@ impl WarmupArgs {
                         .to_string(),
                 )
             }
-            (Some(AdaptationArg::Gradient), _) | (None, MetricKind::LowRank) => {
-                AdaptationKind::DrawsAndGradients
+            (Some(AdaptationArg::Stan), _) | (None, MetricKind::Dense) => {
+                AdaptationKind::StanWindows
             }
-            (Some(AdaptationArg::Stan), _) | (None, _) => AdaptationKind::StanWindows,
+            (Some(AdaptationArg::Gradient), _) | (None, _) => AdaptationKind::DrawsAndGradients,
         };
         Ok((metric, adaptation))
     }
