@@ -7,6 +7,7 @@
 pub mod array_kernels;
 mod glm_kernel;
 pub mod kernels;
+mod loop_accumulators;
 mod loop_bases;
 mod loop_counters;
 pub mod rng_kernels;
@@ -146,6 +147,9 @@ struct Emitter<'a, 'b> {
     /// Loop counters kept in Cranelift variables instead of their int slots
     /// (see [`loop_counters::promotable_loop_vars`]).
     promoted: HashMap<ir::SlotId, Variable>,
+    /// Sums an enclosing loop keeps in Cranelift variables, by slot and
+    /// element (see [`loop_accumulators::promotable_accumulators`]).
+    accumulators: HashMap<(ir::SlotId, i64), Variable>,
     /// Whether an enclosing loop loaded the bases afresh (`loop_bases`).
     bases_fresh: bool,
 }
@@ -230,6 +234,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
             loops: Vec::new(),
             tape,
             promoted: HashMap::new(),
+            accumulators: HashMap::new(),
             bases_fresh: false,
         }
     }
@@ -621,8 +626,121 @@ impl<'a, 'b> Emitter<'a, 'b> {
         self.b.ins().load(ty, MemFlagsData::trusted(), prev, 0)
     }
 
+    /// The variable, operation and increment of an accumulation statement
+    /// whose element an enclosing loop keeps in a variable.
+    fn accumulated<'s>(&self, s: &'s Stmt) -> Option<(Variable, RBinOp, &'s RExpr)> {
+        let (p, _) = loop_accumulators::accumulation(self.module, s)?;
+        let IExpr::Const(c) = p.index else {
+            return None;
+        };
+        let var = *self.accumulators.get(&(p.slot, c))?;
+        match s {
+            Stmt::SetR(_, RExpr::Bin(op, _, x)) => Some((var, *op, &**x)),
+            Stmt::AddTarget(e) => Some((var, RBinOp::Add, e)),
+            _ => None,
+        }
+    }
+
+    /// `for var in lo..=hi { body }`. The counter lives in a variable when
+    /// the function keeps it there (`loop_counters`), else in its slot; the
+    /// sums the body accumulates into fixed elements live in variables for
+    /// the whole loop (`loop_accumulators`), loaded before it and stored
+    /// after it.
+    fn for_loop(
+        &mut self,
+        var: ir::SlotId,
+        lo: &IExpr,
+        hi: &IExpr,
+        body: &[Stmt],
+    ) -> Result<(), CodegenError> {
+        let lo_v = self.iexpr(lo)?;
+        let hi_v = self.iexpr(hi)?;
+        let counter = match self.promoted.get(&var) {
+            Some(v) => Ok(*v),
+            None => Err(self.address(&Place::at(var, 0))?),
+        };
+        self.set_counter(counter, lo_v);
+        let mut kept = Vec::new();
+        for p in loop_accumulators::promotable_accumulators(self.module, body) {
+            let IExpr::Const(c) = p.index else { continue };
+            if self.accumulators.contains_key(&(p.slot, c)) {
+                continue;
+            }
+            let v = self.declare_loaded(&p)?;
+            self.accumulators.insert((p.slot, c), v);
+            kept.push(p);
+        }
+        let header = self.b.create_block();
+        let body_block = self.b.create_block();
+        let step = self.b.create_block();
+        let exit = self.b.create_block();
+        let saved = self.fresh_bases(body);
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(header);
+        let i = self.counter(counter);
+        let more = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, i, hi_v);
+        self.b.ins().brif(more, body_block, &[], exit, &[]);
+        self.b.switch_to_block(body_block);
+        self.loops.push((step, exit));
+        self.stmts(body)?;
+        self.loops.pop();
+        self.b.ins().jump(step, &[]);
+        self.b.switch_to_block(step);
+        let i = self.counter(counter);
+        let next = self.b.ins().iadd_imm_s(i, 1);
+        self.set_counter(counter, next);
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(exit);
+        self.restore_bases(saved);
+        for p in kept {
+            let IExpr::Const(c) = p.index else { continue };
+            let v = self.accumulators.remove(&(p.slot, c)).expect("kept above");
+            let v = self.b.use_var(v);
+            let a = self.address(&p)?;
+            self.b.ins().store(MemFlagsData::trusted(), v, a, 0);
+        }
+        Ok(())
+    }
+
+    /// A new F64 variable holding the value at `p`.
+    fn declare_loaded(&mut self, p: &Place) -> Result<Variable, CodegenError> {
+        let var = self.b.declare_var(F64);
+        let a = self.address(p)?;
+        let v = self.b.ins().load(F64, MemFlagsData::trusted(), a, 0);
+        self.b.def_var(var, v);
+        Ok(var)
+    }
+
+    /// A loop counter's value: from its variable (`Ok`) or its address (`Err`).
+    fn counter(&mut self, counter: Result<Variable, Value>) -> Value {
+        match counter {
+            Ok(var) => self.b.use_var(var),
+            Err(addr) => self.b.ins().load(I64, MemFlagsData::trusted(), addr, 0),
+        }
+    }
+
+    fn set_counter(&mut self, counter: Result<Variable, Value>, v: Value) {
+        match counter {
+            Ok(var) => self.b.def_var(var, v),
+            Err(addr) => {
+                self.b.ins().store(MemFlagsData::trusted(), v, addr, 0);
+            }
+        }
+    }
+
     fn stmt(&mut self, s: &Stmt) -> Result<(), CodegenError> {
         match s {
+            Stmt::SetR(..) | Stmt::AddTarget(_) if self.accumulated(s).is_some() => {
+                let (var, op, x) = self.accumulated(s).expect("checked above");
+                let old = self.b.use_var(var);
+                let y = self.rexpr(x)?;
+                let v = if op == RBinOp::Sub {
+                    self.b.ins().fsub(old, y)
+                } else {
+                    self.b.ins().fadd(old, y)
+                };
+                self.b.def_var(var, v);
+            }
             Stmt::SetR(p, e) => {
                 // `p = p op x` (every adjoint accumulation of the reverse
                 // sweep): the address is computed once, for the load and the
@@ -668,66 +786,7 @@ impl<'a, 'b> Emitter<'a, 'b> {
                 self.b.ins().store(MemFlagsData::trusted(), sum, a, 0);
             }
             Stmt::Kernel(k) => self.kernel(k)?,
-            Stmt::For { var, lo, hi, body } if self.promoted.contains_key(var) => {
-                let counter = self.promoted[var];
-                let lo_v = self.iexpr(lo)?;
-                let hi_v = self.iexpr(hi)?;
-                self.b.def_var(counter, lo_v);
-                let header = self.b.create_block();
-                let body_block = self.b.create_block();
-                let step = self.b.create_block();
-                let exit = self.b.create_block();
-                let saved = self.fresh_bases(body);
-                self.b.ins().jump(header, &[]);
-                self.b.switch_to_block(header);
-                let i = self.b.use_var(counter);
-                let more = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, i, hi_v);
-                self.b.ins().brif(more, body_block, &[], exit, &[]);
-                self.b.switch_to_block(body_block);
-                self.loops.push((step, exit));
-                self.stmts(body)?;
-                self.loops.pop();
-                self.b.ins().jump(step, &[]);
-                self.b.switch_to_block(step);
-                let i = self.b.use_var(counter);
-                let next = self.b.ins().iadd_imm_s(i, 1);
-                self.b.def_var(counter, next);
-                self.b.ins().jump(header, &[]);
-                self.b.switch_to_block(exit);
-                self.restore_bases(saved);
-            }
-            Stmt::For { var, lo, hi, body } => {
-                let lo_v = self.iexpr(lo)?;
-                let hi_v = self.iexpr(hi)?;
-                let var_addr = self.address(&Place::at(*var, 0))?;
-                self.b
-                    .ins()
-                    .store(MemFlagsData::trusted(), lo_v, var_addr, 0);
-                let header = self.b.create_block();
-                let body_block = self.b.create_block();
-                let step = self.b.create_block();
-                let exit = self.b.create_block();
-                let saved = self.fresh_bases(body);
-                self.b.ins().jump(header, &[]);
-                self.b.switch_to_block(header);
-                let i = self.b.ins().load(I64, MemFlagsData::trusted(), var_addr, 0);
-                let more = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, i, hi_v);
-                self.b.ins().brif(more, body_block, &[], exit, &[]);
-                self.b.switch_to_block(body_block);
-                self.loops.push((step, exit));
-                self.stmts(body)?;
-                self.loops.pop();
-                self.b.ins().jump(step, &[]);
-                self.b.switch_to_block(step);
-                let i = self.b.ins().load(I64, MemFlagsData::trusted(), var_addr, 0);
-                let next = self.b.ins().iadd_imm_s(i, 1);
-                self.b
-                    .ins()
-                    .store(MemFlagsData::trusted(), next, var_addr, 0);
-                self.b.ins().jump(header, &[]);
-                self.b.switch_to_block(exit);
-                self.restore_bases(saved);
-            }
+            Stmt::For { var, lo, hi, body } => self.for_loop(*var, lo, hi, body)?,
             Stmt::While { cond, body } => {
                 let header = self.b.create_block();
                 let body_block = self.b.create_block();

@@ -39,6 +39,7 @@
 //! [`Matrix`]: a row-major `&[f64]` with `rows` and `cols`, and its partials
 //! (when present) a row-major buffer of the same size.
 
+mod bernoulli_logit_lanes;
 pub mod cdf;
 pub mod continuous;
 pub mod discrete;

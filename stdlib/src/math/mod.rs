@@ -18,6 +18,9 @@
 //! functions with respect to their shape parameters have no closed form and
 //! use a Richardson-extrapolated central difference (relative error ~1e-10).
 
+mod branch_free;
 mod special_fns;
+
+pub use branch_free::{exp_branch_free, exp_lanes, ln_branch_free, ln_lanes, log1p_branch_free, madd};
 
 pub use special_fns::*;

@@ -669,6 +669,12 @@ impl<'a> Lowering<'a> {
                 Index::Single(ix) => {
                     let v = self.lower_expr(ix, out)?;
                     match v {
+                        // A constant index in range needs no check: `b[2]` is
+                        // element 1, which also lets codegen keep a sum into
+                        // it in a register (loop_accumulators).
+                        Val::Int(IExpr::Const(k)) if k >= 1 && k <= dim as i64 => {
+                            Sel::One(IExpr::Const(k - 1))
+                        }
                         Val::Int(i) => {
                             let msg = self.msg(ix.span, format!("index {{value}} out of range for `{base_name}`, which has size {dim}"));
                             let checked = IExpr::Checked {
