@@ -357,21 +357,9 @@ thread_local! {
     static SCRATCH: RefCell<Vec<Vec<f64>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The argument lists of `run_density`, kept empty between calls so their
-/// allocations are reused (no heap allocation per call in steady state).
-type ArgVecs = (
-    Vec<&'static [i64]>,
-    Vec<Option<&'static mut [f64]>>,
-    Vec<RealArg<'static>>,
-);
-
-thread_local! {
-    static ARG_VECS: RefCell<ArgVecs> = const { RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
-}
-
 /// The shape of a density kernel's arguments: `n_ints` int arguments, then `n_reals` reals.
 pub(super) type DensityFn =
-    fn(&[&[i64]], &mut Vec<RealArg<'_>>, bool) -> Result<f64, dist::DomainError>;
+    fn(&[&[i64]], &mut RealArgs<'_>, bool) -> Result<f64, dist::DomainError>;
 
 /// Density kernel modes (argument 1).
 /// Forward: writes the value to `out`.
@@ -425,99 +413,91 @@ pub(super) unsafe fn run_density(
     }
     let propto = args[2].a != 0;
     let seed = f64::from_bits(args[3].a);
-    let mut ints: Vec<&[i64]> = ARG_VECS.with(|v| {
-        let mut v = v.borrow_mut();
-        // SAFETY: the stored Vec is empty; only its allocation is reused.
-        std::mem::transmute::<Vec<&'static [i64]>, Vec<&[i64]>>(std::mem::take(&mut v.0))
-    });
-    for i in 0..n_ints {
-        let a = args[4 + i];
-        ints.push(if a.len == 0 {
-            &[][..]
-        } else {
-            std::slice::from_raw_parts(a.a as *const i64, a.len as usize)
-        });
-    }
     let real_args = &args[4 + n_ints..];
     let n_reals = real_args.len() / 2;
-    let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-    while scratch.len() < n_reals {
-        scratch.push(Vec::new());
+    if n_ints > MAX_DENSITY_ARGS || n_reals > MAX_DENSITY_ARGS {
+        (*(*ctx).host).detail = format!(
+            "internal error: a density call with {n_ints} int and {n_reals} real arguments (at most {MAX_DENSITY_ARGS} each)"
+        );
+        return 1;
     }
-    let mut adjoints: Vec<Option<&mut [f64]>> = ARG_VECS.with(|v| {
-        let mut v = v.borrow_mut();
-        // SAFETY: the stored Vec is empty; only its allocation is reused.
-        std::mem::transmute::<Vec<Option<&'static mut [f64]>>, Vec<Option<&mut [f64]>>>(
-            std::mem::take(&mut v.1),
-        )
-    });
-    for i in 0..n_reals {
-        let (vals, adj) = (real_args[2 * i], real_args[2 * i + 1]);
-        scratch[i].clear();
-        if adj.a != 0 && mode != MODE_FORWARD_KEEP {
-            scratch[i].resize(vals.len as usize, 0.0);
+    // The argument lists live on the stack: a density call allocates
+    // nothing and touches no thread-local state unless it needs partials
+    // buffers of its own.
+    let mut ints: [&[i64]; MAX_DENSITY_ARGS] = [&[]; MAX_DENSITY_ARGS];
+    for (i, slot) in ints.iter_mut().enumerate().take(n_ints) {
+        let a = args[4 + i];
+        if a.len != 0 {
+            *slot = std::slice::from_raw_parts(a.a as *const i64, a.len as usize);
         }
-        adjoints.push(if adj.a == 0 {
-            None
+    }
+    let values_of = |i: usize| {
+        let vals = real_args[2 * i];
+        if vals.len == 0 {
+            &[][..]
         } else {
-            Some(std::slice::from_raw_parts_mut(
-                adj.a as *mut f64,
-                adj.len as usize,
-            ))
-        });
+            std::slice::from_raw_parts(vals.a as *const f64, vals.len as usize)
+        }
+    };
+    let active = |i: usize| real_args[2 * i + 1].a != 0;
+    // Modes 0 and 1 need a buffer for each argument's partials (in mode 0
+    // only as the mark of a parameter); mode 2 writes them straight into the
+    // kept run, one argument's after the other.
+    let own_partials = mode != MODE_FORWARD_KEEP && (0..n_reals).any(active);
+    let mut scratch = if own_partials {
+        SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()))
+    } else {
+        Vec::new()
+    };
+    if own_partials {
+        while scratch.len() < n_reals {
+            scratch.push(Vec::new());
+        }
+        for (i, buf) in scratch.iter_mut().enumerate().take(n_reals) {
+            buf.clear();
+            if active(i) {
+                buf.resize(real_args[2 * i].len as usize, 0.0);
+            }
+        }
     }
     let result = {
-        let mut reals: Vec<RealArg> = ARG_VECS.with(|v| {
-            let mut v = v.borrow_mut();
-            // SAFETY: the stored Vec is empty; only its allocation is reused.
-            std::mem::transmute::<Vec<RealArg<'static>>, Vec<RealArg<'_>>>(std::mem::take(&mut v.2))
-        });
-        // Mode 2 writes the partials straight into the kept run, one
-        // argument's after the other.
+        let mut reals = RealArgs::empty();
         let mut kept: &mut [f64] = if mode == MODE_FORWARD_KEEP {
             std::slice::from_raw_parts_mut(args[3].a as *mut f64, args[3].len as usize)
         } else {
             &mut []
         };
-        for (i, buf) in scratch.iter_mut().enumerate().take(n_reals) {
-            let vals = real_args[2 * i];
-            let values = if vals.len == 0 {
-                &[][..]
-            } else {
-                std::slice::from_raw_parts(vals.a as *const f64, vals.len as usize)
-            };
+        let mut buffers = scratch.iter_mut();
+        for (i, arg) in reals.args.iter_mut().enumerate().take(n_reals) {
+            let values = values_of(i);
+            let buf = buffers.next();
             // A present partials buffer is also what marks the argument as a
             // parameter (with `propto`, terms of data-only arguments drop).
-            let partials = match &adjoints[i] {
-                Some(_) if mode == MODE_FORWARD_KEEP => {
-                    let (run, rest) = std::mem::take(&mut kept).split_at_mut(values.len());
-                    kept = rest;
-                    run.fill(0.0);
-                    Some(run)
-                }
-                Some(_) => Some(&mut buf[..]),
-                None => None,
+            let partials = if !active(i) {
+                None
+            } else if mode == MODE_FORWARD_KEEP {
+                let (run, rest) = std::mem::take(&mut kept).split_at_mut(values.len());
+                kept = rest;
+                run.fill(0.0);
+                Some(run)
+            } else {
+                buf.map(|b| &mut b[..])
             };
-            reals.push(RealArg { values, partials });
+            *arg = Some(RealArg { values, partials });
         }
         super::glm_kernel::PARTIALS_WANTED.with(|w| w.set(mode != MODE_FORWARD));
-        let result = f(&ints, &mut reals, propto);
-        reals.clear();
-        ARG_VECS.with(|v| {
-            // SAFETY: the Vec is empty; only its allocation is kept.
-            v.borrow_mut().2 =
-                std::mem::transmute::<Vec<RealArg<'_>>, Vec<RealArg<'static>>>(reals);
-        });
-        result
+        f(&ints[..n_ints], &mut reals, propto)
     };
     let status = match result {
         Ok(v) => {
             if mode == MODE_FORWARD || mode == MODE_FORWARD_KEEP {
                 *out = v;
             } else {
-                for (i, adj) in adjoints.iter_mut().enumerate() {
-                    if let Some(adj) = adj {
-                        for (a, p) in adj.iter_mut().zip(&scratch[i]) {
+                for (i, partials) in scratch.iter().enumerate().take(n_reals) {
+                    let adj = real_args[2 * i + 1];
+                    if adj.a != 0 {
+                        let adj = std::slice::from_raw_parts_mut(adj.a as *mut f64, adj.len as usize);
+                        for (a, p) in adj.iter_mut().zip(partials) {
                             *a += seed * p;
                         }
                     }
@@ -530,25 +510,35 @@ pub(super) unsafe fn run_density(
             1
         }
     };
-    SCRATCH.with(|s| *s.borrow_mut() = scratch);
-    ints.clear();
-    adjoints.clear();
-    ARG_VECS.with(|v| {
-        let mut v = v.borrow_mut();
-        // SAFETY: both Vecs are empty; only their allocations are kept.
-        v.0 = std::mem::transmute::<Vec<&[i64]>, Vec<&'static [i64]>>(ints);
-        v.1 = std::mem::transmute::<Vec<Option<&mut [f64]>>, Vec<Option<&'static mut [f64]>>>(
-            adjoints,
-        );
-    });
+    if own_partials {
+        SCRATCH.with(|s| *s.borrow_mut() = scratch);
+    }
     status
+}
+
+/// The most int or real arguments a density kernel takes (normal_id_glm has five reals).
+const MAX_DENSITY_ARGS: usize = 8;
+
+/// A density kernel's real arguments, taken in order by [`take`].
+pub(super) struct RealArgs<'a> {
+    args: [Option<RealArg<'a>>; MAX_DENSITY_ARGS],
+    next: usize,
+}
+
+impl RealArgs<'_> {
+    fn empty() -> Self {
+        RealArgs {
+            args: std::array::from_fn(|_| None),
+            next: 0,
+        }
+    }
 }
 
 macro_rules! densities {
     ($( $symbol:ident, $stan:literal, $ints:literal, |$i:ident, $r:ident, $p:ident| $call:expr; )*) => {
         $(
             extern "C" fn $symbol(ctx: *mut Ctx, args: *const KArgRepr, n: i64) -> i32 {
-                fn adapter($i: &[&[i64]], $r: &mut Vec<RealArg<'_>>, $p: bool) -> Result<f64, dist::DomainError> {
+                fn adapter($i: &[&[i64]], $r: &mut RealArgs<'_>, $p: bool) -> Result<f64, dist::DomainError> {
                     let _ = &$i;
                     $call
                 }
@@ -569,15 +559,14 @@ macro_rules! densities {
     };
 }
 
-pub(super) fn take<'a>(r: &mut Vec<RealArg<'a>>) -> RealArg<'a> {
-    if r.is_empty() {
-        RealArg {
-            values: &[],
-            partials: None,
-        }
-    } else {
-        r.remove(0)
-    }
+/// The next real argument (an empty data argument past the last).
+pub(super) fn take<'a>(r: &mut RealArgs<'a>) -> RealArg<'a> {
+    let arg = r.args.get_mut(r.next).and_then(Option::take);
+    r.next += 1;
+    arg.unwrap_or(RealArg {
+        values: &[],
+        partials: None,
+    })
 }
 
 densities! {
@@ -677,7 +666,7 @@ pub(super) fn parts<'b>(a: &'b mut RealArg<'_>) -> &'b mut [f64] {
 }
 
 /// `normal_id_glm_lpdf(y | x, alpha, beta, sigma)` with `x` column-major (`n x k`, `k` the size of beta).
-fn normal_id_glm(r: &mut Vec<RealArg<'_>>, propto: bool) -> Result<f64, dist::DomainError> {
+fn normal_id_glm(r: &mut RealArgs<'_>, propto: bool) -> Result<f64, dist::DomainError> {
     let (y, x, alpha, beta, sigma) = (take(r), take(r), take(r), take(r), take(r));
     super::glm_kernel::normal_id_glm(y, x, alpha, beta, sigma, propto)
 }
@@ -714,7 +703,7 @@ macro_rules! cumulatives {
     };
     (@one $f:ident, $($arg:ident)+) => {
         pub(super) extern "C" fn $f(ctx: *mut Ctx, args: *const KArgRepr, n: i64) -> i32 {
-            fn adapter(_i: &[&[i64]], r: &mut Vec<RealArg<'_>>, _p: bool) -> Result<f64, dist::DomainError> {
+            fn adapter(_i: &[&[i64]], r: &mut RealArgs<'_>, _p: bool) -> Result<f64, dist::DomainError> {
                 $( let $arg = take(r); )+
                 dist::$f($($arg),+)
             }

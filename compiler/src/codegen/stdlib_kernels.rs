@@ -9,7 +9,7 @@
 //! - array kernels (`cmod_k_*`): `[mode, ints..., out, out_adj, (in, in_adj)...]`.
 
 use super::array_kernels::run;
-use super::kernels::{parts, run_density, square_side, take, Ctx, KArgRepr};
+use super::kernels::{parts, run_density, square_side, take, Ctx, KArgRepr, RealArgs};
 use stdlib::distributions::{self as dist, Cutpoints, DomainError, RealArg};
 use stdlib::linalg;
 use stdlib::math as m;
@@ -21,7 +21,7 @@ macro_rules! densities {
     ($( $symbol:ident, $stan:literal, $ints:literal, |$i:ident, $r:ident, $p:ident| $call:expr; )*) => {
         $(
             extern "C" fn $symbol(ctx: *mut Ctx, args: *const KArgRepr, n: i64) -> i32 {
-                fn adapter($i: &[&[i64]], $r: &mut Vec<RealArg<'_>>, $p: bool) -> Result<f64, DomainError> {
+                fn adapter($i: &[&[i64]], $r: &mut RealArgs<'_>, $p: bool) -> Result<f64, DomainError> {
                     let _ = (&$i, &$p, &$r);
                     $call
                 }
@@ -86,7 +86,7 @@ fn ordered(
     probit: bool,
     per_element: bool,
     y: &[i64],
-    r: &mut Vec<RealArg<'_>>,
+    r: &mut RealArgs<'_>,
     propto: bool,
 ) -> Result<f64, DomainError> {
     let (eta, c) = (take(r), take(r));
