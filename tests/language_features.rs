@@ -550,3 +550,23 @@ fn arithmetic_on_segments_of_run_time_length() {
         "{err}"
     );
 }
+
+/// `fmax` and `fmin` (generated inline, not called) follow C: a NaN operand
+/// gives the other one; otherwise the larger or smaller, with derivative 1
+/// for the operand chosen.
+#[test]
+fn fmax_and_fmin_skip_nan_operands() {
+    let source = "parameters { real x; } model {
+        target += fmax(not_a_number(), x) + fmin(x, not_a_number());
+        target += fmax(x, 2.0) + fmin(x, 2.0) + fmax(-x, 0.5) + fmin(0.5, -x);
+        target += is_nan(fmax(not_a_number(), not_a_number())) ? 1 : 0;
+    }";
+    for x in [-3.0_f64, 0.25, 1.5, 4.0] {
+        let (lp, grad) = lp_and_gradient(source, &[x]);
+        let expected = 2.0 * x + x.max(2.0) + x.min(2.0) + (-x).max(0.5) + (-x).min(0.5) + 1.0;
+        assert!((lp - expected).abs() < 1e-12, "x = {x}: {lp} vs {expected}");
+        // x twice through the NaNs, once through each pair of the others.
+        let slope = 2.0 + 1.0 - 1.0;
+        assert!((grad[0] - slope).abs() < 1e-12, "x = {x}: gradient {}", grad[0]);
+    }
+}

@@ -111,7 +111,19 @@ pub(crate) fn partials(f: ScalarFn, args: &[RExpr]) -> Vec<RExpr> {
             } else {
                 crate::ir::CmpOp::Ge
             };
-            let pick_a = crate::ir::IExpr::CmpR(op, Box::new(a.clone()), Box::new(b.clone()));
+            // C's rule: the value is `a` when it wins the comparison or `b`
+            // is NaN, and so is the derivative.
+            let wins = crate::ir::IExpr::CmpR(op, Box::new(a.clone()), Box::new(b.clone()));
+            let b_nan = crate::ir::IExpr::CmpR(
+                crate::ir::CmpOp::Ne,
+                Box::new(b.clone()),
+                Box::new(b.clone()),
+            );
+            let pick_a = crate::ir::IExpr::Select(
+                Box::new(b_nan),
+                Box::new(crate::ir::IExpr::Const(1)),
+                Box::new(wins),
+            );
             vec![
                 RExpr::Select(Box::new(pick_a.clone()), Box::new(c(1.0)), Box::new(c(0.0))),
                 RExpr::Select(Box::new(pick_a), Box::new(c(0.0)), Box::new(c(1.0))),

@@ -345,6 +345,20 @@ impl<'a, 'b> Emitter<'a, 'b> {
                     ScalarFn::Floor => self.b.ins().floor(vals[0]),
                     ScalarFn::Ceil => self.b.ins().ceil(vals[0]),
                     ScalarFn::Trunc => self.b.ins().trunc(vals[0]),
+                    // C's fmax and fmin (a NaN operand gives the other one)
+                    // inline, without a call: log_sum_exp takes one per term.
+                    ScalarFn::Fmax | ScalarFn::Fmin => {
+                        let (a, b) = (vals[0], vals[1]);
+                        let order = if matches!(f, ScalarFn::Fmax) {
+                            FloatCC::GreaterThan
+                        } else {
+                            FloatCC::LessThan
+                        };
+                        let a_wins = self.b.ins().fcmp(order, a, b);
+                        let b_nan = self.b.ins().fcmp(FloatCC::Unordered, b, b);
+                        let pick_a = self.b.ins().bor(a_wins, b_nan);
+                        self.b.ins().select(pick_a, a, b)
+                    }
                     other => {
                         let name = kernels::scalar_symbol(*other);
                         let fref = self.import(name)?;
