@@ -5,4 +5,4 @@ pub mod reader;
 pub mod writer;
 
 pub use reader::{read_stan_csv, read_stan_csv_str, StanCsvError};
-pub use writer::{format_value, CsvHeaderInfo, StanCsvWriter};
+pub use writer::{format_value, method_header_comments, CsvHeaderInfo, RunHeader, StanCsvWriter};

@@ -55,12 +55,7 @@ pub fn header_comments(
         InitialValues::Uniform { radius } => format_value(*radius),
         InitialValues::Given(_) | InitialValues::PerChain(_) => "user".to_string(),
     };
-    let mut text = String::new();
-    let lines = [
-        "stan_version_major = 2".to_string(),
-        "stan_version_minor = 39".to_string(),
-        "stan_version_patch = 0".to_string(),
-        format!("model = {}", info.model_name),
+    let method = [
         "method = sample (Default)".to_string(),
         "  sample".to_string(),
         format!("    num_samples = {}", config.num_samples),
@@ -95,20 +90,60 @@ pub fn header_comments(
         ),
         "        stepsize_jitter = 0".to_string(),
         format!("    num_chains = {}", config.num_chains),
-        format!("id = {chain_id}"),
+    ];
+    let run = RunHeader {
+        id: chain_id,
+        init,
+        seed: config.seed,
+        num_threads: config.parallel_chains.max(1),
+    };
+    method_header_comments(info, &method, &run, output_file)
+}
+
+/// What CmdStan's header records about a run besides the method's settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunHeader {
+    /// The chain or path id (1 for single-run methods).
+    pub id: usize,
+    /// The `init` setting: a radius, or `user` for given values.
+    pub init: String,
+    pub seed: u64,
+    pub num_threads: usize,
+}
+
+/// CmdStan's header comments for any method: the version lines, the model,
+/// `method_lines` (from `method = ...` on, indented as CmdStan indents its
+/// argument tree), then id, data, init, seed and output. cmdstanpy reads the
+/// method and its settings from these lines.
+pub fn method_header_comments(
+    info: &CsvHeaderInfo,
+    method_lines: &[String],
+    run: &RunHeader,
+    output_file: &Path,
+) -> String {
+    let mut lines = vec![
+        "stan_version_major = 2".to_string(),
+        "stan_version_minor = 39".to_string(),
+        "stan_version_patch = 0".to_string(),
+        format!("model = {}", info.model_name),
+    ];
+    lines.extend(method_lines.iter().cloned());
+    lines.extend([
+        format!("id = {}", run.id),
         "data".to_string(),
         format!("  file = {}", info.data_file.as_deref().unwrap_or("")),
-        format!("init = {init}"),
+        format!("init = {}", run.init),
         "random".to_string(),
-        format!("  seed = {}", config.seed),
+        format!("  seed = {}", run.seed),
         "output".to_string(),
         format!("  file = {}", output_file.display()),
         "  diagnostic_file = ".to_string(),
         "  refresh = 100".to_string(),
         "  sig_figs = -1".to_string(),
-        format!("num_threads = {}", config.parallel_chains.max(1)),
+        format!("num_threads = {}", run.num_threads),
         format!("cmod_version = {}", env!("CARGO_PKG_VERSION")),
-    ];
+    ]);
+    let mut text = String::new();
     for line in lines {
         let _ = writeln!(text, "# {line}");
     }
