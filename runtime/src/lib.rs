@@ -20,6 +20,7 @@ pub mod initialization;
 pub mod metric;
 pub mod model;
 pub mod nuts;
+pub mod optimize;
 #[cfg(test)]
 mod nuts_reference;
 pub mod phase_pool;
