@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Sample a model's posterior with NUTS, write Stan CSV files, and print a summary.
     Run(commands::run::RunArgs),
+    /// Find a mode of the log density (L-BFGS, BFGS or Newton, as CmdStan's optimize), write it as Stan CSV and print it.
+    Optimize(commands::optimize::OptimizeArgs),
     /// Check a model: print every error and warning. Exits 1 when there are errors.
     Check(commands::check::CheckArgs),
     /// Print the log density and its gradient at a point, as JSON.
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => commands::run::run(&args),
+        Command::Optimize(args) => commands::optimize::run(&args),
         Command::Check(args) => commands::check::run(&args),
         Command::LogProb(args) => commands::log_prob::run(&args),
         Command::Validate(args) => commands::validate::run(&args),

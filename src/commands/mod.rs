@@ -3,6 +3,7 @@
 pub mod check;
 pub mod data;
 pub mod log_prob;
+pub mod optimize;
 pub mod params;
 pub mod run;
 pub mod sbc;

@@ -264,7 +264,7 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
     })
 }
 
-fn random_seed() -> u64 {
+pub(super) fn random_seed() -> u64 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -274,7 +274,7 @@ fn random_seed() -> u64 {
 
 /// Where chains start: a radius (`--inits 0.5`), or a JSON file of values by
 /// parameter name (as in a Stan inits file) or of one unconstrained point `{"u": [...]}`.
-fn parse_inits(
+pub(super) fn parse_inits(
     inits: Option<&str>,
     model: &std::sync::Arc<compiler::compiled::CompiledModel>,
 ) -> Result<InitialValues, String> {
@@ -304,7 +304,7 @@ fn parse_inits(
 
 /// A new directory for this run's files: the one asked for, or `<model>-output`
 /// (then `-2`, `-3`, ...) so that earlier results are never overwritten.
-fn output_directory(asked: Option<&Path>, model_name: &str) -> Result<PathBuf, String> {
+pub(super) fn output_directory(asked: Option<&Path>, model_name: &str) -> Result<PathBuf, String> {
     let dir = match asked {
         Some(d) => d.to_path_buf(),
         None => {

@@ -95,7 +95,14 @@ pub(super) fn maximize(
             t *= 0.5;
         }
         let Some((xn, fnew)) = accepted else {
-            break Termination::LineSearchFailed;
+            // No step raises the log density: Stan stops there as converged
+            // (the improvement is 0). With a gradient that is not small that
+            // would be a false claim, so it is a failure instead.
+            break if norm(&g) < 1e-3 * f.abs().max(1.0) {
+                Termination::NewtonConverged
+            } else {
+                Termination::LineSearchFailed
+            };
         };
         let improvement = f - fnew;
         let step = t * norm(&p);
