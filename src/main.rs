@@ -22,6 +22,8 @@ enum Command {
     Run(commands::run::RunArgs),
     /// Find a mode of the log density (L-BFGS, BFGS or Newton, as CmdStan's optimize), write it as Stan CSV and print it.
     Optimize(commands::optimize::OptimizeArgs),
+    /// Draw from the normal approximation at a mode (CmdStan's laplace), finding the mode first when none is given.
+    Laplace(commands::laplace::LaplaceArgs),
     /// Check a model: print every error and warning. Exits 1 when there are errors.
     Check(commands::check::CheckArgs),
     /// Print the log density and its gradient at a point, as JSON.
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => commands::run::run(&args),
         Command::Optimize(args) => commands::optimize::run(&args),
+        Command::Laplace(args) => commands::laplace::run(&args),
         Command::Check(args) => commands::check::run(&args),
         Command::LogProb(args) => commands::log_prob::run(&args),
         Command::Validate(args) => commands::validate::run(&args),

@@ -222,7 +222,7 @@ impl Summary {
 }
 
 /// Three significant digits, like stansummary's default `sig_figs`.
-fn format_significant(value: f64) -> String {
+pub fn format_significant(value: f64) -> String {
     if !value.is_finite() {
         return format!("{value}").to_lowercase();
     }

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod data;
+pub mod laplace;
 pub mod log_prob;
 pub mod optimize;
 pub mod params;

@@ -127,9 +127,46 @@ fn config_of(args: &OptimizeArgs) -> Result<OptimizeConfig, String> {
 }
 
 fn run_inner(args: &OptimizeArgs) -> Result<ExitCode, String> {
-    let config = config_of(args)?;
     let seed = args.seed.unwrap_or_else(super::run::random_seed);
     let prepared = super::prepare(&args.model, args.data.as_deref(), Some(seed))?;
+    let (_, _, code) = find_mode(args, &prepared, seed)?;
+    Ok(code)
+}
+
+impl OptimizeArgs {
+    /// The optimizer's settings for `cmod laplace` without `--mode`: Stan's
+    /// defaults, the laplace run's Jacobian choice, seed and output directory.
+    pub fn for_laplace(laplace: &super::laplace::LaplaceArgs, output_dir: &Path) -> Self {
+        OptimizeArgs {
+            model: laplace.model.clone(),
+            data: laplace.data.clone(),
+            algorithm: AlgorithmArg::Lbfgs,
+            iter: 2000,
+            jacobian: laplace.jacobian,
+            tol_obj: 1e-12,
+            tol_rel_obj: 1e4,
+            tol_grad: 1e-8,
+            tol_rel_grad: 1e7,
+            tol_param: 1e-8,
+            history_size: 5,
+            init_alpha: 0.001,
+            inits: None,
+            seed: laplace.seed,
+            output_dir: Some(output_dir.to_path_buf()),
+            quiet: laplace.quiet,
+        }
+    }
+}
+
+/// Runs the optimizer on a prepared model, writes the mode's CSV and prints
+/// the estimates; the unconstrained mode, the CSV's path and the exit code
+/// (0 when the optimizer converged).
+pub fn find_mode(
+    args: &OptimizeArgs,
+    prepared: &super::Prepared,
+    seed: u64,
+) -> Result<(Vec<f64>, PathBuf, ExitCode), String> {
+    let config = config_of(args)?;
     let init = super::run::parse_inits(args.inits.as_deref(), &prepared.model)?;
     let model = prepared.model.clone();
     let dim = model.n_unconstrained;
@@ -183,7 +220,7 @@ fn run_inner(args: &OptimizeArgs) -> Result<ExitCode, String> {
     let grad_norm = result.gradient.iter().map(|g| g * g).sum::<f64>().sqrt();
     let code = report(&result, grad_norm);
     eprintln!("mode written to {}", path.display());
-    Ok(code)
+    Ok((result.x, path, code))
 }
 
 /// The start: the given point, or up to 100 random points until the log

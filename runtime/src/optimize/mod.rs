@@ -13,6 +13,8 @@ mod line_search;
 mod newton;
 mod quasi_newton;
 
+pub use newton::hessian;
+
 /// The function being minimized: minus the log density, and its gradient.
 pub trait Objective {
     /// Minus the log density at `x`, with its gradient written into `g`; an

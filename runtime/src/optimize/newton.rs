@@ -9,9 +9,9 @@ const MIN_IMPROVEMENT: f64 = 1e-8;
 const MAX_HALVINGS: usize = 50;
 
 /// The Hessian of the objective at `x` by central differences of its
-/// gradient (symmetrized). `None` when a gradient near `x` cannot be
-/// evaluated.
-pub(super) fn hessian(
+/// gradient (symmetrized), as Stan's Newton and Laplace methods compute it.
+/// `None` when a gradient near `x` cannot be evaluated.
+pub fn hessian(
     objective: &mut dyn Objective,
     x: &[f64],
     evaluations: &mut usize,
