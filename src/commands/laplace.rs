@@ -60,7 +60,10 @@ fn run_inner(args: &LaplaceArgs) -> Result<ExitCode, String> {
     let model = prepared.model.clone();
     let output_dir = super::run::output_directory(args.output_dir.as_deref(), &prepared.model_name)?;
     let (mode, mode_file) = match &args.mode {
-        Some(path) => (read_mode(&model, path)?, path.clone()),
+        Some(path) => {
+            warn_if_other_jacobian(path, args.jacobian);
+            (read_mode(&model, path)?, path.clone())
+        }
         None => {
             let optimize_args = OptimizeArgs::for_laplace(args, &output_dir);
             let (point, path, code) = opt::find_mode(&optimize_args, &prepared, seed)?;
@@ -102,6 +105,25 @@ fn run_inner(args: &LaplaceArgs) -> Result<ExitCode, String> {
     }
     eprintln!("draws written to {}", path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// A note when an optimize CSV's mode was found with the other Jacobian
+/// setting: it is then not the mode of the density being approximated.
+fn warn_if_other_jacobian(path: &Path, jacobian: bool) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
+    let other = if jacobian { "false" } else { "true" };
+    let found = text
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .any(|l| l.trim_start_matches('#').trim() == format!("jacobian = {other}"));
+    if found {
+        eprintln!(
+            "note: {} was found with jacobian = {other}, so it is not the mode of the density laplace approximates (jacobian = {jacobian}); rerun `cmod optimize` with --jacobian {jacobian}, or pass --jacobian {other} here",
+            path.display()
+        );
+    }
 }
 
 /// The unconstrained mode from an optimize CSV (its first row) or a JSON file of values by name.
