@@ -24,6 +24,8 @@ enum Command {
     Optimize(commands::optimize::OptimizeArgs),
     /// Draw from the normal approximation at a mode (CmdStan's laplace), finding the mode first when none is given.
     Laplace(commands::laplace::LaplaceArgs),
+    /// Compute a model's transformed parameters and generated quantities again for every draw of fitted Stan CSV files.
+    GenerateQuantities(commands::generate_quantities::GqArgs),
     /// Check a model: print every error and warning. Exits 1 when there are errors.
     Check(commands::check::CheckArgs),
     /// Print the log density and its gradient at a point, as JSON.
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(&args),
         Command::Optimize(args) => commands::optimize::run(&args),
         Command::Laplace(args) => commands::laplace::run(&args),
+        Command::GenerateQuantities(args) => commands::generate_quantities::run(&args),
         Command::Check(args) => commands::check::run(&args),
         Command::LogProb(args) => commands::log_prob::run(&args),
         Command::Validate(args) => commands::validate::run(&args),

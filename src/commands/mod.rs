@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod data;
+pub mod generate_quantities;
 pub mod laplace;
 pub mod log_prob;
 pub mod optimize;
