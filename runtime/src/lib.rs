@@ -21,10 +21,12 @@ pub mod metric;
 pub mod model;
 pub mod nuts;
 pub mod optimize;
+pub mod pathfinder;
 #[cfg(test)]
 mod nuts_reference;
 pub mod phase_pool;
 pub mod progress;
+pub mod psis;
 pub mod run;
 pub mod stan_csv;
 pub mod summary;

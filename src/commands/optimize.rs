@@ -89,7 +89,7 @@ pub fn run(args: &OptimizeArgs) -> ExitCode {
     }
 }
 
-fn config_of(args: &OptimizeArgs) -> Result<OptimizeConfig, String> {
+pub(super) fn config_of(args: &OptimizeArgs) -> Result<OptimizeConfig, String> {
     for (flag, value) in [
         ("--tol-obj", args.tol_obj),
         ("--tol-rel-obj", args.tol_rel_obj),
@@ -123,6 +123,7 @@ fn config_of(args: &OptimizeArgs) -> Result<OptimizeConfig, String> {
         tol_param: args.tol_param,
         history_size: args.history_size as usize,
         init_alpha: args.init_alpha,
+        record_path: false,
     })
 }
 
@@ -225,7 +226,7 @@ pub fn find_mode(
 
 /// The start: the given point, or up to 100 random points until the log
 /// density and its gradient are finite.
-fn starting_point(
+pub(super) fn starting_point(
     init: &InitialValues,
     dim: usize,
     rng: &mut runtime::chain_rng::ChainRng,

@@ -68,6 +68,9 @@ pub struct OptimizeConfig {
     pub history_size: usize,
     /// The first line search's first step.
     pub init_alpha: f64,
+    /// Whether to keep every iterate and its gradient (Pathfinder builds
+    /// its approximations along the path).
+    pub record_path: bool,
 }
 
 impl Default for OptimizeConfig {
@@ -82,6 +85,7 @@ impl Default for OptimizeConfig {
             tol_param: 1e-8,
             history_size: 5,
             init_alpha: 0.001,
+            record_path: false,
         }
     }
 }
@@ -168,6 +172,9 @@ pub struct OptimizeResult {
     pub termination: Termination,
     pub iterations: Vec<Iteration>,
     pub initial_log_density: f64,
+    /// With `record_path`: the start and every accepted iterate, each with
+    /// the gradient of the log density there.
+    pub path: Vec<(Vec<f64>, Vec<f64>)>,
 }
 
 /// Why there is no result at all.

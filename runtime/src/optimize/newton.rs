@@ -129,5 +129,6 @@ pub(super) fn maximize(
         termination,
         iterations,
         initial_log_density: initial,
+        path: Vec::new(),
     }
 }

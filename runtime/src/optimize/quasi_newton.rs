@@ -136,6 +136,11 @@ pub(super) fn minimize(
     let mut evaluations = 1;
     let eps = f64::EPSILON;
     let mut alpha_next = config.init_alpha;
+    let mut path = Vec::new();
+    let minus = |g: &[f64]| g.iter().map(|v| -v).collect::<Vec<f64>>();
+    if config.record_path {
+        path.push((x.clone(), minus(&g)));
+    }
     let termination = loop {
         if iterations.len() >= config.iter {
             break Termination::MaxIterations;
@@ -171,6 +176,9 @@ pub(super) fn minimize(
         g = accepted.g;
         h.update(s, y);
         alpha_next = 1.0;
+        if config.record_path {
+            path.push((x.clone(), minus(&g)));
+        }
         iterations.push(Iteration {
             iter: iterations.len() + 1,
             log_density: -f,
@@ -206,6 +214,7 @@ pub(super) fn minimize(
         termination,
         iterations,
         initial_log_density: initial,
+        path,
     }
 }
 
