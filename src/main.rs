@@ -24,6 +24,8 @@ enum Command {
     Optimize(commands::optimize::OptimizeArgs),
     /// Draw from the normal approximation at a mode (CmdStan's laplace), finding the mode first when none is given.
     Laplace(commands::laplace::LaplaceArgs),
+    /// Approximate the posterior with multi-path Pathfinder and Pareto-smoothed importance resampling (CmdStan's pathfinder).
+    Pathfinder(commands::pathfinder::PathfinderArgs),
     /// Compute a model's transformed parameters and generated quantities again for every draw of fitted Stan CSV files.
     GenerateQuantities(commands::generate_quantities::GqArgs),
     /// Check a model: print every error and warning. Exits 1 when there are errors.
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(&args),
         Command::Optimize(args) => commands::optimize::run(&args),
         Command::Laplace(args) => commands::laplace::run(&args),
+        Command::Pathfinder(args) => commands::pathfinder::run(&args),
         Command::GenerateQuantities(args) => commands::generate_quantities::run(&args),
         Command::Check(args) => commands::check::run(&args),
         Command::LogProb(args) => commands::log_prob::run(&args),

@@ -310,7 +310,7 @@ fn write_csv(
 /// independent draws from an approximation (`skip` leading columns are
 /// its own, such as log_p__ and log_g__); no MCSE, ESS or R-hat, which
 /// describe Markov chains.
-fn print_approximation(names: &[String], rows: &[Vec<f64>], skip: usize) {
+pub(super) fn print_approximation(names: &[String], rows: &[Vec<f64>], skip: usize) {
     let width = names.iter().map(|n| n.len()).max().unwrap_or(4).max(4);
     outln!(
         "{} independent draws from the approximation.\n",

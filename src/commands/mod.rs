@@ -7,6 +7,7 @@ pub mod laplace;
 pub mod log_prob;
 pub mod optimize;
 pub mod params;
+pub mod pathfinder;
 pub mod run;
 pub mod sbc;
 pub mod summary;

@@ -42,7 +42,8 @@ pub struct RunArgs {
     #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// Initial values: a number R draws them uniformly from (-R, R) on the unconstrained scale;
-    /// a JSON file gives them by parameter name, as a Stan inits file does (or as {"u": [...]} unconstrained).
+    /// a JSON file gives them by parameter name, as a Stan inits file does (or as {"u": [...]} unconstrained);
+    /// `pathfinder` starts each chain from a draw of a Pathfinder approximation (one path per chain).
     #[arg(long, allow_hyphen_values = true)]
     pub inits: Option<String>,
     /// Target acceptance rate of warmup's step-size adaptation, between 0 and 1. Raise it (0.95, 0.99) to remove divergences.
@@ -106,7 +107,7 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
         ));
     }
     if let Some(text) = args.inits.as_deref() {
-        if text.parse::<f64>().is_err() && !Path::new(text).exists() {
+        if text != "pathfinder" && text.parse::<f64>().is_err() && !Path::new(text).exists() {
             return Err(format!(
                 "error: --inits {text}: not a number, and the file cannot be read"
             ));
@@ -126,7 +127,20 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
     };
     let seed = args.seed.unwrap_or_else(random_seed);
     let prepared = super::prepare(&args.model, args.data.as_deref(), Some(seed))?;
-    let init = parse_inits(args.inits.as_deref(), &prepared.model)?;
+    let init = if args.inits.as_deref() == Some("pathfinder") {
+        if !args.quiet {
+            eprintln!("finding starting points with Pathfinder ({} paths)", args.chains);
+        }
+        super::pathfinder::initial_points(
+            &args.model,
+            args.data.as_deref(),
+            &prepared.model,
+            args.chains as usize,
+            seed,
+        )?
+    } else {
+        parse_inits(args.inits.as_deref(), &prepared.model)?
+    };
     if let InitialValues::Given(point) = &init {
         if point.len() != prepared.model.n_unconstrained {
             return Err(format!(
