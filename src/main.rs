@@ -26,6 +26,8 @@ enum Command {
     Laplace(commands::laplace::LaplaceArgs),
     /// Approximate the posterior with multi-path Pathfinder and Pareto-smoothed importance resampling (CmdStan's pathfinder).
     Pathfinder(commands::pathfinder::PathfinderArgs),
+    /// Fit a normal approximation to the posterior by maximizing the evidence lower bound (ADVI, CmdStan's variational) and draw from it.
+    Variational(commands::variational::VariationalArgs),
     /// Compute a model's transformed parameters and generated quantities again for every draw of fitted Stan CSV files.
     GenerateQuantities(commands::generate_quantities::GqArgs),
     /// Check a model: print every error and warning. Exits 1 when there are errors.
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Optimize(args) => commands::optimize::run(&args),
         Command::Laplace(args) => commands::laplace::run(&args),
         Command::Pathfinder(args) => commands::pathfinder::run(&args),
+        Command::Variational(args) => commands::variational::run(&args),
         Command::GenerateQuantities(args) => commands::generate_quantities::run(&args),
         Command::Check(args) => commands::check::run(&args),
         Command::LogProb(args) => commands::log_prob::run(&args),

@@ -34,6 +34,7 @@ pub mod summary;
 mod test_density;
 mod trajectory_weights;
 mod u_turn;
+pub mod variational;
 
 pub use chain_runner::{ChainError, ChainNotices};
 pub use config::{AdaptConfig, AdaptationKind, InitialValues, SamplerConfig};

@@ -12,6 +12,7 @@ pub mod run;
 pub mod sbc;
 pub mod summary;
 pub mod validate;
+pub mod variational;
 pub mod warmup_args;
 
 use std::io::IsTerminal;
