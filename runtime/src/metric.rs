@@ -242,11 +242,7 @@ impl Metric {
             }
             Metric::Dense { .. } | Metric::LowRank { .. } => {
                 self.velocity(momentum, velocity);
-                0.5 * momentum
-                    .iter()
-                    .zip(velocity.iter())
-                    .map(|(p, v)| p * v)
-                    .sum::<f64>()
+                0.5 * dot(momentum, velocity)
             }
         }
     }
@@ -307,9 +303,28 @@ impl Metric {
 #[inline]
 fn multiply(matrix: &[f64], dim: usize, v: &[f64], out: &mut [f64]) {
     for (row, slot) in out.iter_mut().enumerate().take(dim) {
-        let matrix_row = &matrix[row * dim..(row + 1) * dim];
-        *slot = matrix_row.iter().zip(v).map(|(a, p)| a * p).sum();
+        *slot = dot(&matrix[row * dim..(row + 1) * dim], v);
     }
+}
+
+/// a . b with four running sums: a single sum waits for each add before the
+/// next (the velocity of a 46-dimensional dense metric took 10% of a run),
+/// four let the adds overlap and vectorize.
+#[inline]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let split = n - n % 4;
+    let mut sums = [0.0; 4];
+    for (a4, b4) in a[..split].chunks_exact(4).zip(b[..split].chunks_exact(4)) {
+        for k in 0..4 {
+            sums[k] += a4[k] * b4[k];
+        }
+    }
+    let mut tail = 0.0;
+    for i in split..n {
+        tail += a[i] * b[i];
+    }
+    (sums[0] + sums[1]) + (sums[2] + sums[3]) + tail
 }
 
 /// w += f(lambda_j) (u_j . w) u_j for each orthonormal direction u_j (the
@@ -318,7 +333,7 @@ fn multiply(matrix: &[f64], dim: usize, v: &[f64], out: &mut [f64]) {
 fn stretch_along(w: &mut [f64], directions: &[f64], values: &[f64], f: impl Fn(f64) -> f64) {
     let dim = w.len();
     for (direction, &lambda) in directions.chunks_exact(dim.max(1)).zip(values) {
-        let projection: f64 = direction.iter().zip(w.iter()).map(|(u, x)| u * x).sum();
+        let projection = dot(direction, w);
         let factor = f(lambda) * projection;
         for (x, u) in w.iter_mut().zip(direction) {
             *x += factor * u;
