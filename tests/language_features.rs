@@ -2,7 +2,7 @@
 
 mod support;
 
-use compiler::compiled::Evaluator;
+use compiler::compiled::{CompiledModel, Evaluator};
 use std::sync::Arc;
 use support::compile_source;
 
@@ -568,5 +568,45 @@ fn fmax_and_fmin_skip_nan_operands() {
         // x twice through the NaNs, once through each pair of the others.
         let slope = 2.0 + 1.0 - 1.0;
         assert!((grad[0] - slope).abs() < 1e-12, "x = {x}: gradient {}", grad[0]);
+    }
+}
+
+/// With `keep_constants` (what ADVI compiles with), `~` and `_lupdf` keep
+/// their densities' constants: the log density equals the one written with
+/// `target += ..._lpdf`, Stan's `log_prob<propto = false>`. Without it they
+/// are dropped, as when sampling.
+#[test]
+fn keep_constants_gives_the_full_log_density() {
+    use support::compile_source_with;
+    let data = "transformed data { vector[3] y = [0.3, -1.2, 2.0]'; }";
+    let tilde = format!(
+        "{data} parameters {{ real mu; real<lower=0> sigma; }} model {{
+           mu ~ normal(0, 5); sigma ~ gamma(2, 1); y ~ normal(mu, sigma);
+           target += student_t_lupdf(mu | 3, 0, 1);
+         }}"
+    );
+    let full = format!(
+        "{data} parameters {{ real mu; real<lower=0> sigma; }} model {{
+           target += normal_lpdf(mu | 0, 5) + gamma_lpdf(sigma | 2, 1) + normal_lpdf(y | mu, sigma);
+           target += student_t_lpdf(mu | 3, 0, 1);
+         }}"
+    );
+    let u = [0.4, -0.3];
+    let lp = |model: CompiledModel| {
+        let mut ev = Evaluator::new(Arc::new(model));
+        let mut grad = vec![0.0; 2];
+        let lp = ev.log_density_gradient(&u, &mut grad, true).unwrap();
+        (lp, grad)
+    };
+    let (kept, g_kept) = lp(compile_source_with("t.cmod", &tilde, None, true).unwrap());
+    let (written, g_written) = lp(compile_source_with("f.cmod", &full, None, false).unwrap());
+    assert!((kept - written).abs() < 1e-12 * written.abs(), "{kept} vs {written}");
+    for (a, b) in g_kept.iter().zip(&g_written) {
+        assert!((a - b).abs() < 1e-12 * b.abs().max(1.0));
+    }
+    let (dropped, g_dropped) = lp(compile_source_with("t.cmod", &tilde, None, false).unwrap());
+    assert!((dropped - kept).abs() > 1.0, "the constants are dropped when sampling");
+    for (a, b) in g_dropped.iter().zip(&g_kept) {
+        assert!((a - b).abs() < 1e-12 * b.abs().max(1.0), "constants do not change the gradient");
     }
 }

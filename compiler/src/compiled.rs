@@ -85,8 +85,44 @@ pub fn compile_with_seed(
     transformed_data_seed: u64,
     print_sink: Option<PrintSink>,
 ) -> Result<CompiledModel, ModelError> {
+    let options = CompileOptions {
+        transformed_data_seed,
+        print_sink,
+        keep_constants: false,
+    };
+    compile_with_options(program, typed, source, data, options)
+}
+
+/// How to compile, besides the program and its data.
+#[derive(Clone)]
+pub struct CompileOptions {
+    /// The seed of `_rng` calls in transformed data.
+    pub transformed_data_seed: u64,
+    /// Where `print` output goes (dropped when `None`).
+    pub print_sink: Option<PrintSink>,
+    /// Whether the log density keeps the constants that `~` statements and
+    /// `_lupdf` calls drop when sampling (Stan's `propto = false`): ADVI's
+    /// ELBO and its relative-change stopping rule need the full value.
+    pub keep_constants: bool,
+}
+
+/// Compiles a checked program with its data, as [`compile_with_seed`] with
+/// the choices of [`CompileOptions`].
+pub fn compile_with_options(
+    program: &Program,
+    typed: &TypedProgram,
+    source: &str,
+    data: &DataValues,
+    options: CompileOptions,
+) -> Result<CompiledModel, ModelError> {
+    let CompileOptions {
+        transformed_data_seed,
+        print_sink,
+        keep_constants,
+    } = options;
     let start = std::time::Instant::now();
     let mut lowering = Lowering::new(program, typed, source);
+    lowering.keep_constants = keep_constants;
     let lower_err = |e: LowerError| ModelError::Compile(e.to_diagnostic());
     lowering.lower_data(data).map_err(lower_err)?;
     lowering.lower_transformed_data().map_err(lower_err)?;

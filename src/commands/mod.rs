@@ -45,7 +45,20 @@ pub fn prepare(
     data_path: Option<&Path>,
     seed: Option<u64>,
 ) -> Result<Prepared, String> {
-    use compiler::compiled::{compile_with_seed, ModelError, DEFAULT_TRANSFORMED_DATA_SEED};
+    prepare_with(model_path, data_path, seed, false)
+}
+
+/// [`prepare`], with the log density keeping the constants that `~`
+/// statements drop when `keep_constants` (for ADVI's ELBO).
+pub fn prepare_with(
+    model_path: &Path,
+    data_path: Option<&Path>,
+    seed: Option<u64>,
+    keep_constants: bool,
+) -> Result<Prepared, String> {
+    use compiler::compiled::{
+        compile_with_options, CompileOptions, ModelError, DEFAULT_TRANSFORMED_DATA_SEED,
+    };
     use compiler::diagnostics::render;
     let source = read_model(model_path)?;
     let name = model_path.display().to_string();
@@ -63,15 +76,13 @@ pub fn prepare(
         }
     };
     let data = data::load(&front.parsed.program, &name, &source, data_path, color)?;
-    let model = compile_with_seed(
-        &front.parsed.program,
-        &checked.typed,
-        &source,
-        &data,
-        seed.unwrap_or(DEFAULT_TRANSFORMED_DATA_SEED),
+    let options = CompileOptions {
+        transformed_data_seed: seed.unwrap_or(DEFAULT_TRANSFORMED_DATA_SEED),
         // The model's print statements write to standard error, as Stan's.
-        Some(std::sync::Arc::new(|line: &str| eprintln!("{line}"))),
-    )
+        print_sink: Some(std::sync::Arc::new(|line: &str| eprintln!("{line}"))),
+        keep_constants,
+    };
+    let model = compile_with_options(&front.parsed.program, &checked.typed, &source, &data, options)
     .map_err(|e| match e {
         ModelError::Compile(d) => {
             eprint!("{}", render(&[d], &name, &source, color));

@@ -149,7 +149,9 @@ fn run_inner(args: &VariationalArgs) -> Result<ExitCode, String> {
     let config = config_of(args)?;
     let output_samples = args.output_samples as usize;
     let seed = args.seed.unwrap_or_else(super::run::random_seed);
-    let prepared = super::prepare(&args.model, args.data.as_deref(), Some(seed))?;
+    // The ELBO is Stan's: the log density with the constants `~` drops when
+    // sampling, so its relative changes (the stopping rule) are Stan's too.
+    let prepared = super::prepare_with(&args.model, args.data.as_deref(), Some(seed), true)?;
     let model = prepared.model.clone();
     let init = super::run::parse_inits(args.inits.as_deref(), &model)?;
     let mut target = ModelTarget {

@@ -4,7 +4,7 @@
 #[allow(dead_code)]
 mod data;
 
-use compiler::compiled::{compile, CompiledModel, ModelError};
+use compiler::compiled::{CompiledModel, ModelError};
 use std::path::{Path, PathBuf};
 
 /// The shared folder beside the repository.
@@ -19,6 +19,17 @@ pub fn compile_source(
     source: &str,
     data: Option<&Path>,
 ) -> Result<CompiledModel, String> {
+    compile_source_with(name, source, data, false)
+}
+
+/// [`compile_source`], keeping the constants `~` drops when `keep_constants`.
+#[allow(dead_code)]
+pub fn compile_source_with(
+    name: &str,
+    source: &str,
+    data: Option<&Path>,
+    keep_constants: bool,
+) -> Result<CompiledModel, String> {
     let front = compiler::front_end(source);
     let checked = match (&front.checked, front.has_errors()) {
         (Some(c), false) => c,
@@ -32,7 +43,12 @@ pub fn compile_source(
         }
     };
     let values = data::load(&front.parsed.program, name, source, data, false)?;
-    compile(&front.parsed.program, &checked.typed, source, &values).map_err(|e| match e {
+    let options = compiler::compiled::CompileOptions {
+        transformed_data_seed: compiler::compiled::DEFAULT_TRANSFORMED_DATA_SEED,
+        print_sink: None,
+        keep_constants,
+    };
+    compiler::compiled::compile_with_options(&front.parsed.program, &checked.typed, source, &values, options).map_err(|e| match e {
         ModelError::Compile(d) => compiler::diagnostics::render(&[d], name, source, false),
         ModelError::TransformedData(m) => format!("transformed data: {m}"),
     })

@@ -158,7 +158,7 @@ impl<'a> Lowering<'a> {
             return self.rng_call(e, n, args, out);
         }
         if let Some(family) = stdlib::distribution_info::family_of(n) {
-            let propto = n.ends_with("_lupdf") || n.ends_with("_lupmf");
+            let propto = !self.keep_constants && (n.ends_with("_lupdf") || n.ends_with("_lupmf"));
             let refs: Vec<&Expr> = args.iter().collect();
             let _ = family;
             let kernel_name = n.replace("_lupdf", "_lpdf").replace("_lupmf", "_lpmf");

@@ -148,6 +148,10 @@ pub struct Lowering<'a> {
     /// for `generate`, with the generated quantities; there nothing is a
     /// parameter-dependent value, so no kernel asks for adjoints.
     pub(crate) differentiated: bool,
+    /// Whether `~` statements and `_lupdf` calls keep the constants of their
+    /// densities (Stan's `log_prob<propto = false>`, which ADVI's ELBO uses)
+    /// instead of dropping them as sampling does.
+    pub keep_constants: bool,
     /// Where the current inlined function stores its result, and the flag set by `return`.
     pub(crate) return_slots: Vec<(Option<VarStorage>, SlotId)>,
     /// The declared return type of each function being inlined.
@@ -186,6 +190,7 @@ impl<'a> Lowering<'a> {
             inlining: Vec::new(),
             known_int_args: HashMap::new(),
             loop_exit_spans: Vec::new(),
+            keep_constants: false,
             differentiated: false,
             return_slots: Vec::new(),
             return_types: Vec::new(),

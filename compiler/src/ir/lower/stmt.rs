@@ -92,7 +92,7 @@ impl<'a> Lowering<'a> {
                 all.extend(args.iter());
                 let value = match &target {
                     CallTarget::Builtin { name, .. } => {
-                        self.density_call(name, &all, true, stmt.span, out)?
+                        self.density_call(name, &all, !self.keep_constants, stmt.span, out)?
                     }
                     CallTarget::User(id) => {
                         let f = self.typed.functions[id.0 as usize].name.clone();
