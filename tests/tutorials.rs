@@ -392,7 +392,7 @@ fn eight_schools_default_warmup_diverges_rarely_but_still_misses_the_neck() {
         centered.text
     );
     // It goes less far into the neck than the non-centered model (the
-    // walkthrough: 5% of tau 0.896 against 0.252).
+    // walkthrough: 5% of tau 0.510 against 0.167).
     let (tau_lo, tau_lo_nc) = (
         centered.interval90("tau").0,
         noncentered.interval90("tau").0,
@@ -418,8 +418,8 @@ fn check_correlated_predictors(run: &Run) {
     for name in ["alpha", "sigma_group", "sigma"] {
         run.covers(name, real(&t[name]));
     }
-    // At most a rare divergence (the walkthrough's Cholesky run has one in
-    // 4000, at a large sigma_group, far from any funnel).
+    // At most a rare divergence (the walkthrough's correlation-matrix run
+    // has one in 4000, at a large sigma_group, far from any funnel).
     let transitions: usize = run.chains.iter().map(|c| c.num_sampling_rows()).sum();
     assert!(run.divergences() * 200 <= transitions, "{}", run.text);
     // The slopes are not the predictors' means: mu.2 is near -2, beta.2 near -0.5.
@@ -427,7 +427,7 @@ fn check_correlated_predictors(run: &Run) {
     let (_, mu_hi) = run.interval90("mu.2");
     assert!(mu_hi < beta_lo);
     // x2 and x3 are correlated +0.6, so the posterior of their slopes is
-    // negatively correlated (the walkthrough quotes -0.60).
+    // negatively correlated (the walkthrough quotes -0.64).
     let r = correlation(&run.all("beta.2"), &run.all("beta.3"));
     assert!(r < -0.4, "posterior correlation of beta.2 and beta.3: {r}");
 }
