@@ -84,3 +84,35 @@ pub fn example_models() -> Vec<(String, PathBuf, Option<PathBuf>)> {
     ));
     cases
 }
+
+/// The IR of `source` compiled with `data_json` (CmdStan JSON text, if any),
+/// as `cmod check` prints it: (`--emit ir`: transform_data, log_density and
+/// generate; `--emit grad-ir`: gradient).
+#[allow(dead_code)]
+pub fn check_ir(source: &str, data_json: Option<&str>) -> (String, String) {
+    let data_path = data_json.map(|json| {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "check_ir_{}_{}.json",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::write(&path, json).expect("write the data file");
+        path
+    });
+    let model = compile_source("model.stan", source, data_path.as_deref());
+    if let Some(path) = &data_path {
+        let _ = std::fs::remove_file(path);
+    }
+    let model = model.unwrap_or_else(|e| panic!("the model does not compile:\n{e}"));
+    let print = |keep: &[&str]| {
+        let mut module = model.module.clone();
+        module.functions.retain(|f| keep.contains(&f.name.as_str()));
+        compiler::ir::print::module(&module)
+    };
+    (
+        print(&["transform_data", "log_density", "generate"]),
+        print(&["gradient"]),
+    )
+}
