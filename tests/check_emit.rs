@@ -36,9 +36,13 @@ fn every_ir_stage_is_printed() {
     let (ok, grad, err) = emit("grad-ir");
     assert!(ok, "{err}");
     assert!(grad.starts_with("fn gradient:"), "{grad}");
+    // The reverse sweep adds into the adjoints down to the unconstrained
+    // parameters' gradient. (This model overwrites nothing, so the tape
+    // holds nothing: a bounded parameter's constrained value is written
+    // once, and is no longer pushed.)
     assert!(
-        grad.contains("pop"),
-        "the reverse sweep pops the tape:\n{grad}"
+        grad.contains("d__theta[") && !grad.contains("push "),
+        "the reverse sweep:\n{grad}"
     );
     let (ok, clif, err) = emit("clif");
     assert!(ok, "{err}");

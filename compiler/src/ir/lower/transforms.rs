@@ -206,69 +206,85 @@ impl<'a> Lowering<'a> {
                         Some(e) => Some(self.lower_expr(e, out)?),
                         None => None,
                     };
+                    // The transform and the Jacobian loop count with slots of
+                    // their own: a counter shared by two loops would make the
+                    // constrained values look written twice to the gradient,
+                    // which then saves and restores them on every evaluation.
                     let k_slot = self.int_temp();
+                    let jk_slot = self.int_temp();
                     let k = IExpr::Load(Box::new(Place::at(k_slot, 0)));
-                    let x = u(&k);
-                    let mut body = Vec::new();
-                    let mut jac_body = Vec::new();
-                    let value = if affine {
-                        let off = lo
-                            .as_ref()
-                            .map(|b| bound_element(b, &k))
-                            .unwrap_or(RExpr::Const(0.0));
-                        let mult = hi
-                            .as_ref()
-                            .map(|b| bound_element(b, &k))
-                            .unwrap_or(RExpr::Const(1.0));
-                        if hi.is_some() {
-                            jac_body.push(Stmt::AddTarget(call1(ScalarFn::Log, mult.clone())));
-                        }
-                        rbin(RBinOp::Add, off, rbin(RBinOp::Mul, mult, x.clone()))
-                    } else {
-                        match (&lo, &hi) {
-                            (None, None) => x.clone(),
-                            (Some(l), None) => {
-                                jac_body.push(Stmt::AddTarget(x.clone()));
-                                rbin(
-                                    RBinOp::Add,
-                                    call1(ScalarFn::Exp, x.clone()),
-                                    bound_element(l, &k),
-                                )
+                    let jk = IExpr::Load(Box::new(Place::at(jk_slot, 0)));
+                    let element = |k: &IExpr| -> (RExpr, Vec<Stmt>) {
+                        let x = u(k);
+                        let mut jac_body = Vec::new();
+                        let value = if affine {
+                            let off = lo
+                                .as_ref()
+                                .map(|b| bound_element(b, k))
+                                .unwrap_or(RExpr::Const(0.0));
+                            let mult = hi
+                                .as_ref()
+                                .map(|b| bound_element(b, k))
+                                .unwrap_or(RExpr::Const(1.0));
+                            if hi.is_some() {
+                                jac_body.push(Stmt::AddTarget(call1(ScalarFn::Log, mult.clone())));
                             }
-                            (None, Some(h)) => {
-                                jac_body.push(Stmt::AddTarget(x.clone()));
-                                rbin(
-                                    RBinOp::Sub,
-                                    bound_element(h, &k),
-                                    call1(ScalarFn::Exp, x.clone()),
-                                )
-                            }
-                            (Some(l), Some(h)) => {
-                                let diff =
-                                    rbin(RBinOp::Sub, bound_element(h, &k), bound_element(l, &k));
-                                let neg_abs = RExpr::Neg(Box::new(call1(ScalarFn::Abs, x.clone())));
-                                let log_jac = rbin(
-                                    RBinOp::Add,
-                                    call1(ScalarFn::Log, diff.clone()),
+                            rbin(RBinOp::Add, off, rbin(RBinOp::Mul, mult, x.clone()))
+                        } else {
+                            match (&lo, &hi) {
+                                (None, None) => x.clone(),
+                                (Some(l), None) => {
+                                    jac_body.push(Stmt::AddTarget(x.clone()));
+                                    rbin(
+                                        RBinOp::Add,
+                                        call1(ScalarFn::Exp, x.clone()),
+                                        bound_element(l, k),
+                                    )
+                                }
+                                (None, Some(h)) => {
+                                    jac_body.push(Stmt::AddTarget(x.clone()));
                                     rbin(
                                         RBinOp::Sub,
-                                        neg_abs.clone(),
+                                        bound_element(h, k),
+                                        call1(ScalarFn::Exp, x.clone()),
+                                    )
+                                }
+                                (Some(l), Some(h)) => {
+                                    let diff =
+                                        rbin(RBinOp::Sub, bound_element(h, k), bound_element(l, k));
+                                    let neg_abs =
+                                        RExpr::Neg(Box::new(call1(ScalarFn::Abs, x.clone())));
+                                    let log_jac = rbin(
+                                        RBinOp::Add,
+                                        call1(ScalarFn::Log, diff.clone()),
+                                        rbin(
+                                            RBinOp::Sub,
+                                            neg_abs.clone(),
+                                            rbin(
+                                                RBinOp::Mul,
+                                                RExpr::Const(2.0),
+                                                call1(ScalarFn::Log1pExp, neg_abs),
+                                            ),
+                                        ),
+                                    );
+                                    jac_body.push(Stmt::AddTarget(log_jac));
+                                    rbin(
+                                        RBinOp::Add,
                                         rbin(
                                             RBinOp::Mul,
-                                            RExpr::Const(2.0),
-                                            call1(ScalarFn::Log1pExp, neg_abs),
+                                            diff,
+                                            call1(ScalarFn::InvLogit, x.clone()),
                                         ),
-                                    ),
-                                );
-                                jac_body.push(Stmt::AddTarget(log_jac));
-                                rbin(
-                                    RBinOp::Add,
-                                    rbin(RBinOp::Mul, diff, call1(ScalarFn::InvLogit, x.clone())),
-                                    bound_element(l, &k),
-                                )
+                                        bound_element(l, k),
+                                    )
+                                }
                             }
-                        }
+                        };
+                        (value, jac_body)
                     };
+                    let (value, _) = element(&k);
+                    let (_, jac_body) = element(&jk);
+                    let mut body = Vec::new();
                     body.push(Stmt::SetR(x_place(&k), value));
                     if total > 0 {
                         out.push(Stmt::For {
@@ -279,7 +295,7 @@ impl<'a> Lowering<'a> {
                         });
                         if !jac_body.is_empty() {
                             jac.push(Stmt::For {
-                                var: k_slot,
+                                var: jk_slot,
                                 lo: IExpr::Const(0),
                                 hi: IExpr::Const(total as i64 - 1),
                                 body: jac_body,
