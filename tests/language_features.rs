@@ -567,7 +567,11 @@ fn fmax_and_fmin_skip_nan_operands() {
         assert!((lp - expected).abs() < 1e-12, "x = {x}: {lp} vs {expected}");
         // x twice through the NaNs, once through each pair of the others.
         let slope = 2.0 + 1.0 - 1.0;
-        assert!((grad[0] - slope).abs() < 1e-12, "x = {x}: gradient {}", grad[0]);
+        assert!(
+            (grad[0] - slope).abs() < 1e-12,
+            "x = {x}: gradient {}",
+            grad[0]
+        );
     }
 }
 
@@ -600,13 +604,22 @@ fn keep_constants_gives_the_full_log_density() {
     };
     let (kept, g_kept) = lp(compile_source_with("t.cmod", &tilde, None, true).unwrap());
     let (written, g_written) = lp(compile_source_with("f.cmod", &full, None, false).unwrap());
-    assert!((kept - written).abs() < 1e-12 * written.abs(), "{kept} vs {written}");
+    assert!(
+        (kept - written).abs() < 1e-12 * written.abs(),
+        "{kept} vs {written}"
+    );
     for (a, b) in g_kept.iter().zip(&g_written) {
         assert!((a - b).abs() < 1e-12 * b.abs().max(1.0));
     }
     let (dropped, g_dropped) = lp(compile_source_with("t.cmod", &tilde, None, false).unwrap());
-    assert!((dropped - kept).abs() > 1.0, "the constants are dropped when sampling");
+    assert!(
+        (dropped - kept).abs() > 1.0,
+        "the constants are dropped when sampling"
+    );
     for (a, b) in g_dropped.iter().zip(&g_kept) {
-        assert!((a - b).abs() < 1e-12 * b.abs().max(1.0), "constants do not change the gradient");
+        assert!(
+            (a - b).abs() < 1e-12 * b.abs().max(1.0),
+            "constants do not change the gradient"
+        );
     }
 }

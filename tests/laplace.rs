@@ -17,7 +17,10 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 fn cmod(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cmod")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_cmod"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 /// The data rows of a Stan CSV: column names and rows.
@@ -39,7 +42,10 @@ fn column(names: &[String], rows: &[Vec<f64>], name: &str) -> Vec<f64> {
 fn mean_sd(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
     let m = v.iter().sum::<f64>() / n;
-    (m, (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt())
+    (
+        m,
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt(),
+    )
 }
 
 const NORMAL_MODEL: &str = "data { int N; vector[N] y; }
@@ -58,10 +64,22 @@ fn an_exactly_normal_posterior_is_reproduced() {
     let data = write(&dir, "d.json", DATA);
     let out_dir = dir.join("out");
     let output = cmod(&[
-        "laplace", model.to_str().unwrap(), "--data", data.to_str().unwrap(),
-        "--seed", "5", "--draws", "4000", "--output-dir", out_dir.to_str().unwrap(),
+        "laplace",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--seed",
+        "5",
+        "--draws",
+        "4000",
+        "--output-dir",
+        out_dir.to_str().unwrap(),
     ]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let (names, rows) = read_csv(&out_dir.join("m-laplace.csv"));
     assert_eq!(&names[..3], ["log_p__", "log_g__", "mu"]);
     assert_eq!(rows.len(), 4000);
@@ -71,10 +89,16 @@ fn an_exactly_normal_posterior_is_reproduced() {
     let precision: f64 = 5.0 + 0.01;
     let (post_mean, post_sd) = (7.2 / precision, precision.powf(-0.5));
     let (m, s) = mean_sd(&column(&names, &rows, "mu"));
-    assert!((m - post_mean).abs() < 4.0 * post_sd / 4000f64.sqrt(), "mean {m} vs {post_mean}");
+    assert!(
+        (m - post_mean).abs() < 4.0 * post_sd / 4000f64.sqrt(),
+        "mean {m} vs {post_mean}"
+    );
     assert!((s / post_sd - 1.0).abs() < 0.05, "sd {s} vs {post_sd}");
     let twice = column(&names, &rows, "twice");
-    assert!(twice.iter().zip(column(&names, &rows, "mu")).all(|(t, mu)| (t - 2.0 * mu).abs() < 1e-12));
+    assert!(twice
+        .iter()
+        .zip(column(&names, &rows, "mu"))
+        .all(|(t, mu)| (t - 2.0 * mu).abs() < 1e-12));
     // The mode was found first and written beside the draws, in the file the header names.
     let header = std::fs::read_to_string(out_dir.join("m-laplace.csv")).unwrap();
     assert!(header.contains("# method = laplace") && header.contains("m-optimize.csv"));
@@ -84,10 +108,24 @@ fn an_exactly_normal_posterior_is_reproduced() {
     let again = dir.join("again");
     let mode = out_dir.join("m-optimize.csv");
     let output = cmod(&[
-        "laplace", model.to_str().unwrap(), "--data", data.to_str().unwrap(), "--mode", mode.to_str().unwrap(),
-        "--seed", "5", "--draws", "4000", "--output-dir", again.to_str().unwrap(),
+        "laplace",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--mode",
+        mode.to_str().unwrap(),
+        "--seed",
+        "5",
+        "--draws",
+        "4000",
+        "--output-dir",
+        again.to_str().unwrap(),
     ]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let (_, rows_again) = read_csv(&again.join("m-laplace.csv"));
     assert_eq!(rows_again, rows);
 }
@@ -105,12 +143,21 @@ fn a_flat_direction_is_named() {
     let data = write(&dir, "d.json", DATA);
     let mode = write(&dir, "mode.json", "{\"a\": 0.7, \"b\": 0.74}");
     let output = cmod(&[
-        "laplace", model.to_str().unwrap(), "--data", data.to_str().unwrap(), "--mode", mode.to_str().unwrap(),
-        "--output-dir", dir.join("out").to_str().unwrap(),
+        "laplace",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--mode",
+        mode.to_str().unwrap(),
+        "--output-dir",
+        dir.join("out").to_str().unwrap(),
     ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("not negative definite") && stderr.contains("a, b"), "{stderr}");
+    assert!(
+        stderr.contains("not negative definite") && stderr.contains("a, b"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"));
 }
 
@@ -121,8 +168,14 @@ fn a_mode_file_without_the_models_parameters_is_refused() {
     let data = write(&dir, "d.json", DATA);
     let mode = write(&dir, "mode.csv", "# method = optimize\nlp__,nu\n-1,0.5\n");
     let output = cmod(&[
-        "laplace", model.to_str().unwrap(), "--data", data.to_str().unwrap(), "--mode", mode.to_str().unwrap(),
-        "--output-dir", dir.join("out").to_str().unwrap(),
+        "laplace",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--mode",
+        mode.to_str().unwrap(),
+        "--output-dir",
+        dir.join("out").to_str().unwrap(),
     ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
@@ -137,8 +190,14 @@ fn cmdstanpy_reads_the_draws() {
     let data = write(&dir, "d.json", DATA);
     let out_dir = dir.join("out");
     let output = cmod(&[
-        "laplace", model.to_str().unwrap(), "--data", data.to_str().unwrap(),
-        "--seed", "5", "--output-dir", out_dir.to_str().unwrap(),
+        "laplace",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--seed",
+        "5",
+        "--output-dir",
+        out_dir.to_str().unwrap(),
     ]);
     assert!(output.status.success());
     let script = format!(

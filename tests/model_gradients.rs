@@ -271,7 +271,8 @@ fn straight_line_gradients_pop_what_they_pushed() {
 /// straight-line form, and its gradient equals finite differences.
 #[test]
 fn sums_kept_in_registers_across_loops_equal_their_straight_line_forms() {
-    let data = "transformed data { int N = 7; vector[N] y = [0.3, -1.2, 0.8, 2.1, -0.4, 1.5, 0.9]'; }";
+    let data =
+        "transformed data { int N = 7; vector[N] y = [0.3, -1.2, 0.8, 2.1, -0.4, 1.5, 0.9]'; }";
     let looped = format!(
         "{data} parameters {{ real mu; real<lower=0> sigma; vector[3] b; }} model {{
            real acc = 0;
@@ -307,9 +308,15 @@ fn sums_kept_in_registers_across_loops_equal_their_straight_line_forms() {
         (lp, grad)
     };
     let ((lp_loop, g_loop), (lp_line, g_line)) = (lp(&looped), lp(&straight));
-    assert!((lp_loop - lp_line).abs() < 1e-12 * lp_line.abs(), "{lp_loop} vs {lp_line}");
+    assert!(
+        (lp_loop - lp_line).abs() < 1e-12 * lp_line.abs(),
+        "{lp_loop} vs {lp_line}"
+    );
     for (a, b) in g_loop.iter().zip(&g_line) {
-        assert!((a - b).abs() < 1e-12 * b.abs().max(1.0), "{g_loop:?} vs {g_line:?}");
+        assert!(
+            (a - b).abs() < 1e-12 * b.abs().max(1.0),
+            "{g_loop:?} vs {g_line:?}"
+        );
     }
     let error = fd_error(compile(&looped), &u).unwrap();
     assert!(error < 1e-6, "relative error {error}");

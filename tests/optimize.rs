@@ -62,7 +62,9 @@ fn value(columns: &[(String, f64)], name: &str) -> f64 {
 fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     let n = b.len();
     for c in 0..n {
-        let p = (c..n).max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs())).unwrap();
+        let p = (c..n)
+            .max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))
+            .unwrap();
         a.swap(c, p);
         b.swap(c, p);
         for r in c + 1..n {
@@ -85,7 +87,11 @@ fn design(n: usize) -> (Vec<[f64; 3]>, Vec<f64>) {
     let x: Vec<[f64; 3]> = (0..n)
         .map(|i| {
             let t = i as f64;
-            [1.0, (t * 0.37).sin() * 2.0, (t * 0.11).cos() + 0.1 * t / n as f64]
+            [
+                1.0,
+                (t * 0.37).sin() * 2.0,
+                (t * 0.11).cos() + 0.1 * t / n as f64,
+            ]
         })
         .collect();
     let y = x
@@ -98,7 +104,11 @@ fn design(n: usize) -> (Vec<[f64; 3]>, Vec<f64>) {
 
 fn data_json(x: &[[f64; 3]], y: &str) -> String {
     let rows: Vec<String> = x.iter().map(|r| format!("[{}, {}]", r[1], r[2])).collect();
-    format!("{{\"N\": {}, \"X\": [{}], \"y\": {y}}}", x.len(), rows.join(", "))
+    format!(
+        "{{\"N\": {}, \"X\": [{}], \"y\": {y}}}",
+        x.len(),
+        rows.join(", ")
+    )
 }
 
 #[test]
@@ -106,7 +116,11 @@ fn least_squares_by_every_algorithm() {
     let dir = scratch("ls");
     let (x, y) = design(40);
     let ys: Vec<String> = y.iter().map(|v| v.to_string()).collect();
-    let data = write(&dir, "d.json", &data_json(&x, &format!("[{}]", ys.join(", "))));
+    let data = write(
+        &dir,
+        "d.json",
+        &data_json(&x, &format!("[{}]", ys.join(", "))),
+    );
     let model = write(
         &dir,
         "ls.cmod",
@@ -116,9 +130,15 @@ fn least_squares_by_every_algorithm() {
     );
     // The normal equations, and the MLE of sigma: sqrt(RSS / N).
     let xtx: Vec<Vec<f64>> = (0..3)
-        .map(|i| (0..3).map(|j| x.iter().map(|r| r[i] * r[j]).sum()).collect())
+        .map(|i| {
+            (0..3)
+                .map(|j| x.iter().map(|r| r[i] * r[j]).sum())
+                .collect()
+        })
         .collect();
-    let xty: Vec<f64> = (0..3).map(|i| x.iter().zip(&y).map(|(r, v)| r[i] * v).sum()).collect();
+    let xty: Vec<f64> = (0..3)
+        .map(|i| x.iter().zip(&y).map(|(r, v)| r[i] * v).sum())
+        .collect();
     let b = solve(xtx, xty);
     let rss: f64 = x
         .iter()
@@ -130,17 +150,31 @@ fn least_squares_by_every_algorithm() {
         let (output, c) = optimize(&dir, &model, &data, &["--algorithm", algorithm]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "{algorithm}: {stderr}");
-        assert!(stderr.contains("Optimization terminated normally"), "{stderr}");
-        for (name, expected) in [("alpha", b[0]), ("beta.1", b[1]), ("beta.2", b[2]), ("sigma", sigma)] {
+        assert!(
+            stderr.contains("Optimization terminated normally"),
+            "{stderr}"
+        );
+        for (name, expected) in [
+            ("alpha", b[0]),
+            ("beta.1", b[1]),
+            ("beta.2", b[2]),
+            ("sigma", sigma),
+        ] {
             let got = value(&c, name);
-            assert!((got - expected).abs() < 1e-5 * expected.abs().max(1.0), "{algorithm} {name}: {got} vs {expected}");
+            assert!(
+                (got - expected).abs() < 1e-5 * expected.abs().max(1.0),
+                "{algorithm} {name}: {got} vs {expected}"
+            );
         }
         // The gradient there is below the tolerance of a converged run: the
         // log density is within 1e-9 of its value at the closed form.
         let lp = value(&c, "lp__");
         let n = x.len() as f64;
         let closed = -n * sigma.ln() - rss / (2.0 * sigma * sigma);
-        assert!((lp - closed).abs() < 1e-8 * closed.abs().max(1.0), "{algorithm}: lp {lp} vs {closed}");
+        assert!(
+            (lp - closed).abs() < 1e-8 * closed.abs().max(1.0),
+            "{algorithm}: lp {lp} vs {closed}"
+        );
     }
 }
 
@@ -148,9 +182,17 @@ fn least_squares_by_every_algorithm() {
 fn logistic_regression_matches_newtons_method() {
     let dir = scratch("logit");
     let (x, y) = design(60);
-    let outcomes: Vec<i64> = y.iter().enumerate().map(|(i, v)| (v + 0.7 * ((i as f64) * 2.3).cos() > 0.5) as i64).collect();
+    let outcomes: Vec<i64> = y
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v + 0.7 * ((i as f64) * 2.3).cos() > 0.5) as i64)
+        .collect();
     let ys: Vec<String> = outcomes.iter().map(|v| v.to_string()).collect();
-    let data = write(&dir, "d.json", &data_json(&x, &format!("[{}]", ys.join(", "))));
+    let data = write(
+        &dir,
+        "d.json",
+        &data_json(&x, &format!("[{}]", ys.join(", "))),
+    );
     let model = write(
         &dir,
         "logit.cmod",
@@ -180,10 +222,17 @@ fn logistic_regression_matches_newtons_method() {
     }
     for algorithm in ["lbfgs", "bfgs", "newton"] {
         let (output, c) = optimize(&dir, &model, &data, &["--algorithm", algorithm]);
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         for (name, expected) in [("alpha", b[0]), ("beta.1", b[1]), ("beta.2", b[2])] {
             let got = value(&c, name);
-            assert!((got - expected).abs() < 1e-4 * expected.abs().max(1.0), "{algorithm} {name}: {got} vs {expected}");
+            assert!(
+                (got - expected).abs() < 1e-4 * expected.abs().max(1.0),
+                "{algorithm} {name}: {got} vs {expected}"
+            );
         }
     }
 }
@@ -194,10 +243,17 @@ fn logistic_regression_matches_newtons_method() {
 fn the_jacobian_flag_chooses_which_mode() {
     let dir = scratch("jacobian");
     let data = write(&dir, "d.json", "{}");
-    let model = write(&dir, "ln.cmod", "parameters { real<lower=0> sigma; } model { sigma ~ lognormal(0, 1); }");
+    let model = write(
+        &dir,
+        "ln.cmod",
+        "parameters { real<lower=0> sigma; } model { sigma ~ lognormal(0, 1); }",
+    );
     let (out, without) = optimize(&dir, &model, &data, &[]);
     assert!(out.status.success());
-    assert!((value(&without, "sigma") - (-1.0f64).exp()).abs() < 1e-6, "{without:?}");
+    assert!(
+        (value(&without, "sigma") - (-1.0f64).exp()).abs() < 1e-6,
+        "{without:?}"
+    );
     let (out, with) = optimize(&dir, &model, &data, &["--jacobian", "true"]);
     assert!(out.status.success());
     assert!((value(&with, "sigma") - 1.0).abs() < 1e-6, "{with:?}");
@@ -222,7 +278,10 @@ fn an_unbounded_likelihood_is_reported_in_words() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("Optimization did not converge"), "{stderr}");
-    assert!(stderr.contains("grow without bound") && stderr.contains("cmod run"), "{stderr}");
+    assert!(
+        stderr.contains("grow without bound") && stderr.contains("cmod run"),
+        "{stderr}"
+    );
     assert!(value(&c, "tau") < 1e-3 && !stderr.contains("panicked"));
 }
 
@@ -239,16 +298,27 @@ fn bad_starts_and_bad_flags_are_errors_in_words() {
     let (output, _) = optimize(&dir, &model, &data, &["--inits", inits.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr.contains("cannot start") && stderr.contains("x must be small") && stderr.contains("--inits"), "{stderr}");
+    assert!(
+        stderr.contains("cannot start")
+            && stderr.contains("x must be small")
+            && stderr.contains("--inits"),
+        "{stderr}"
+    );
     // Random starts: every one is rejected.
     let (output, _) = optimize(&dir, &model, &data, &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr.contains("no starting point") && stderr.contains("100"), "{stderr}");
+    assert!(
+        stderr.contains("no starting point") && stderr.contains("100"),
+        "{stderr}"
+    );
     for flags in [["--tol-grad", "-1"], ["--init-alpha", "0"], ["--iter", "0"]] {
         let (output, _) = optimize(&dir, &model, &data, &flags);
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(!output.status.success() && !stderr.contains("panicked"), "{flags:?}: {stderr}");
+        assert!(
+            !output.status.success() && !stderr.contains("panicked"),
+            "{flags:?}: {stderr}"
+        );
         assert!(stderr.contains(flags[0]), "{flags:?}: {stderr}");
     }
 }

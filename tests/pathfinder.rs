@@ -27,7 +27,9 @@ fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
     let text = std::fs::read_to_string(path).unwrap();
     let mut lines = text.lines().filter(|l| !l.starts_with('#'));
     let names = lines.next().unwrap().split(',').map(String::from).collect();
-    let rows = lines.map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+    let rows = lines
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
     (names, rows)
 }
 
@@ -56,10 +58,21 @@ fn easy_posteriors_means_are_within_a_quarter_sd_of_the_references() {
         let data = posteriordb.join(dir).join("data.json");
         let model = format!("examples/posteriordb/{program}.cmod");
         let output = cmod(&[
-            "pathfinder", &model, "--data", data.to_str().unwrap(), "--seed", "1", "--quiet",
-            "--output-dir", out.to_str().unwrap(),
+            "pathfinder",
+            &model,
+            "--data",
+            data.to_str().unwrap(),
+            "--seed",
+            "1",
+            "--quiet",
+            "--output-dir",
+            out.to_str().unwrap(),
         ]);
-        assert!(output.status.success(), "{dir}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{dir}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let (names, rows) = read_csv(&out.join(format!("{program}-pathfinder.csv")));
         assert_eq!(rows.len(), 1000);
         let reference: Value = serde_json::from_str(
@@ -93,8 +106,14 @@ fn easy_posteriors_means_are_within_a_quarter_sd_of_the_references() {
 fn cmdstanpy_reads_the_draws_and_nuts_starts_from_them() {
     let out = scratch("cmdstanpy");
     let output = cmod(&[
-        "pathfinder", "examples/eight_schools/eight_schools_noncentered.cmod", "--data",
-        "examples/eight_schools/data.json", "--seed", "2", "--output-dir", out.to_str().unwrap(),
+        "pathfinder",
+        "examples/eight_schools/eight_schools_noncentered.cmod",
+        "--data",
+        "examples/eight_schools/data.json",
+        "--seed",
+        "2",
+        "--output-dir",
+        out.to_str().unwrap(),
     ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
@@ -121,33 +140,69 @@ fn cmdstanpy_reads_the_draws_and_nuts_starts_from_them() {
     // NUTS from Pathfinder's draws: the chains run and agree.
     let run_out = scratch("run");
     let output = cmod(&[
-        "run", "examples/eight_schools/eight_schools_noncentered.cmod", "--data",
-        "examples/eight_schools/data.json", "--seed", "2", "--inits", "pathfinder", "--chains", "2",
-        "--iter-warmup", "200", "--iter-sampling", "200", "--output-dir", run_out.to_str().unwrap(),
+        "run",
+        "examples/eight_schools/eight_schools_noncentered.cmod",
+        "--data",
+        "examples/eight_schools/data.json",
+        "--seed",
+        "2",
+        "--inits",
+        "pathfinder",
+        "--chains",
+        "2",
+        "--iter-warmup",
+        "200",
+        "--iter-sampling",
+        "200",
+        "--output-dir",
+        run_out.to_str().unwrap(),
     ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("Pathfinder"), "{stderr}");
     let header = std::fs::read_to_string(run_out.join("eight_schools_noncentered-1.csv")).unwrap();
-    assert!(header.contains("# init = user"), "the chains start from given points");
+    assert!(
+        header.contains("# init = user"),
+        "the chains start from given points"
+    );
 }
 
 #[test]
 fn bad_flags_and_models_without_a_mode_are_errors_in_words() {
     let out = scratch("bad");
-    for flags in [["--num-paths", "0"], ["--init-alpha", "-1"], ["--num-draws", "0"]] {
-        let mut args = vec!["pathfinder", "examples/eight_schools/eight_schools_noncentered.cmod", "--data", "examples/eight_schools/data.json"];
+    for flags in [
+        ["--num-paths", "0"],
+        ["--init-alpha", "-1"],
+        ["--num-draws", "0"],
+    ] {
+        let mut args = vec![
+            "pathfinder",
+            "examples/eight_schools/eight_schools_noncentered.cmod",
+            "--data",
+            "examples/eight_schools/data.json",
+        ];
         args.extend(flags);
         let output = cmod(&args);
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(!output.status.success() && stderr.contains(flags[0]) && !stderr.contains("panicked"), "{flags:?}: {stderr}");
+        assert!(
+            !output.status.success() && stderr.contains(flags[0]) && !stderr.contains("panicked"),
+            "{flags:?}: {stderr}"
+        );
     }
     // A log density that is flat everywhere gives no approximation.
     std::fs::create_dir_all(&out).unwrap();
     let model = out.join("flat.cmod");
     std::fs::write(&model, "parameters { real x; } model { }").unwrap();
-    let output = cmod(&["pathfinder", model.to_str().unwrap(), "--output-dir", out.join("o").to_str().unwrap()]);
+    let output = cmod(&[
+        "pathfinder",
+        model.to_str().unwrap(),
+        "--output-dir",
+        out.join("o").to_str().unwrap(),
+    ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("no path found an approximation"), "{stderr}");
+    assert!(
+        stderr.contains("no path found an approximation"),
+        "{stderr}"
+    );
 }

@@ -397,7 +397,10 @@ fn eight_schools_default_warmup_diverges_rarely_but_still_misses_the_neck() {
         centered.interval90("tau").0,
         noncentered.interval90("tau").0,
     );
-    assert!(tau_lo > 2.0 * tau_lo_nc, "5% of tau: {tau_lo} vs {tau_lo_nc}");
+    assert!(
+        tau_lo > 2.0 * tau_lo_nc,
+        "5% of tau: {tau_lo} vs {tau_lo_nc}"
+    );
     // The non-centered model is clean with this warmup too.
     assert_eq!(noncentered.divergences(), 0, "{}", noncentered.text);
     assert_eq!(noncentered.low_e_bfmi_warnings(), 0);
@@ -555,9 +558,19 @@ fn bivariate_pairs_recover_r1_and_r2() {
 fn maximum_likelihood_and_laplace_agree_with_the_posterior() {
     let t = &truth("examples/variance_components")["four"];
     let mle = run_doc_command(VARIANCE, VC_OPTIMIZE, false);
-    let estimate = |run: &Run, chain: usize, name: &str| run.chains[chain].sampling_column_named(name).unwrap()[0];
-    assert!((estimate(&mle, 0, "r1") - real(&t["r1"])).abs() < 0.1, "{}", mle.text);
-    assert!((estimate(&mle, 0, "r2") - real(&t["r2"])).abs() < 0.03, "{}", mle.text);
+    let estimate = |run: &Run, chain: usize, name: &str| {
+        run.chains[chain].sampling_column_named(name).unwrap()[0]
+    };
+    assert!(
+        (estimate(&mle, 0, "r1") - real(&t["r1"])).abs() < 0.1,
+        "{}",
+        mle.text
+    );
+    assert!(
+        (estimate(&mle, 0, "r2") - real(&t["r2"])).abs() < 0.03,
+        "{}",
+        mle.text
+    );
     assert!(mle.text.contains("Optimization terminated normally"));
     // The laplace directory holds its draws and the mode it found, in file-name order.
     let laplace = run_doc_command(VARIANCE, VC_LAPLACE, false);
@@ -573,6 +586,9 @@ fn maximum_likelihood_and_laplace_agree_with_the_posterior() {
     for name in ["r1", "r2"] {
         let se = sd(&laplace.chains[0].sampling_column_named(name).unwrap());
         let post = sd(&nuts.all(name));
-        assert!((se / post - 1.0).abs() < 0.2, "{name}: standard error {se}, posterior sd {post}");
+        assert!(
+            (se / post - 1.0).abs() < 0.2,
+            "{name}: standard error {se}, posterior sd {post}"
+        );
     }
 }

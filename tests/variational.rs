@@ -17,7 +17,10 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 fn cmod(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cmod")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_cmod"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 /// The column names and the data rows of a Stan CSV (comment lines skipped).
@@ -39,13 +42,20 @@ fn column(names: &[String], rows: &[Vec<f64>], name: &str) -> Vec<f64> {
 fn mean_sd(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
     let m = v.iter().sum::<f64>() / n;
-    (m, (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt())
+    (
+        m,
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt(),
+    )
 }
 
 fn correlation(a: &[f64], b: &[f64]) -> f64 {
     let ((ma, sa), (mb, sb)) = (mean_sd(a), mean_sd(b));
     let n = a.len() as f64;
-    a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum::<f64>() / ((n - 1.0) * sa * sb)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - ma) * (y - mb))
+        .sum::<f64>()
+        / ((n - 1.0) * sa * sb)
 }
 
 /// mu's posterior is normal with precision N + 1/100. The densities are
@@ -58,7 +68,8 @@ const DATA: &str = "{\"N\": 5, \"y\": [1.0, 2.0, 0.5, 1.5, 2.2]}";
 const Y: [f64; 5] = [1.0, 2.0, 0.5, 1.5, 2.2];
 
 /// A 2-d normal with correlation 0.8 and unit variances.
-const CORRELATED_MODEL: &str = "transformed data { vector[2] m = [1, -2]'; matrix[2, 2] S = [[1, 0.8], [0.8, 1]]; }
+const CORRELATED_MODEL: &str =
+    "transformed data { vector[2] m = [1, -2]'; matrix[2, 2] S = [[1, 0.8], [0.8, 1]]; }
     parameters { vector[2] x; }
     model { target += multi_normal_lpdf(x | m, S); }";
 
@@ -66,7 +77,13 @@ fn normal_lpdf(x: f64, mu: f64, sigma: f64) -> f64 {
     -0.5 * ((x - mu) / sigma).powi(2) - sigma.ln() - 0.5 * (2.0 * std::f64::consts::PI).ln()
 }
 
-fn run_variational(dir: &Path, model: &Path, data: Option<&Path>, out: &str, extra: &[&str]) -> (Output, PathBuf) {
+fn run_variational(
+    dir: &Path,
+    model: &Path,
+    data: Option<&Path>,
+    out: &str,
+    extra: &[&str],
+) -> (Output, PathBuf) {
     let out_dir = dir.join(out);
     let mut args = vec!["variational", model.to_str().unwrap()];
     if let Some(d) = data {
@@ -89,16 +106,39 @@ fn meanfield_recovers_a_normal_posterior() {
     let model = write(&dir, "m.stan", NORMAL_MODEL);
     let data = write(&dir, "d.json", DATA);
     let (output, csv) = run_variational(
-        &dir, &model, Some(&data), "out",
-        &["--seed", "7", "--grad-samples", "10", "--output-samples", "4000"],
+        &dir,
+        &model,
+        Some(&data),
+        "out",
+        &[
+            "--seed",
+            "7",
+            "--grad-samples",
+            "10",
+            "--output-samples",
+            "4000",
+        ],
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("Begin eta adaptation.") && stderr.contains("Success! Found best value [eta = "), "{stderr}");
-    assert!(stderr.contains("  iter             ELBO   delta_ELBO_mean   delta_ELBO_med   notes"), "{stderr}");
-    assert!(stderr.contains("ELBO CONVERGED") && stderr.contains("COMPLETED."), "{stderr}");
-    assert!(stdout.contains("4000 independent draws") && stdout.contains("twice"), "{stdout}");
+    assert!(
+        stderr.contains("Begin eta adaptation.")
+            && stderr.contains("Success! Found best value [eta = "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  iter             ELBO   delta_ELBO_mean   delta_ELBO_med   notes"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("ELBO CONVERGED") && stderr.contains("COMPLETED."),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("4000 independent draws") && stdout.contains("twice"),
+        "{stdout}"
+    );
 
     let (names, rows) = read_csv(&csv);
     assert_eq!(&names[..5], ["lp__", "log_p__", "log_g__", "mu", "twice"]);
@@ -108,7 +148,8 @@ fn meanfield_recovers_a_normal_posterior() {
     assert!(draws.iter().all(|r| r[0] == 0.0 && r[2] <= 0.0));
     for r in draws.iter().take(50) {
         let mu = r[3];
-        let lp = normal_lpdf(mu, 0.0, 10.0) + Y.iter().map(|y| normal_lpdf(*y, mu, 1.0)).sum::<f64>();
+        let lp =
+            normal_lpdf(mu, 0.0, 10.0) + Y.iter().map(|y| normal_lpdf(*y, mu, 1.0)).sum::<f64>();
         assert!((r[1] - lp).abs() < 1e-9, "log_p__ {} vs {lp}", r[1]);
         assert!((r[4] - 2.0 * mu).abs() < 1e-12);
     }
@@ -119,18 +160,32 @@ fn meanfield_recovers_a_normal_posterior() {
     let (m, s) = mean_sd(&mu);
     // The draws' Monte Carlo error is sd / 63; the fitted mean's own noise
     // from the stochastic ascent is larger, about 0.07 sd over seeds.
-    assert!((m - post_mean).abs() < 0.25 * post_sd, "mean {m} vs {post_mean}");
+    assert!(
+        (m - post_mean).abs() < 0.25 * post_sd,
+        "mean {m} vs {post_mean}"
+    );
     assert!((s / post_sd - 1.0).abs() < 0.15, "sd {s} vs {post_sd}");
     // The first row's mean and the draws' mean agree.
-    assert!((rows[0][3] - m).abs() < 4.0 * post_sd / 4000f64.sqrt(), "{} vs {m}", rows[0][3]);
+    assert!(
+        (rows[0][3] - m).abs() < 4.0 * post_sd / 4000f64.sqrt(),
+        "{} vs {m}",
+        rows[0][3]
+    );
     // log_g__ is -eta^2 / 2 with eta = (mu - mean) / sd: the same sd for every draw.
     let implied: Vec<f64> = draws
         .iter()
         .filter(|r| r[2] < -0.01)
         .map(|r| (r[3] - rows[0][3]).abs() / (-2.0 * r[2]).sqrt())
         .collect();
-    assert!(implied.iter().all(|v| (v / implied[0] - 1.0).abs() < 1e-6), "log_g__ is not -eta^2/2");
-    assert!((implied[0] / s - 1.0).abs() < 0.05, "sd from log_g__ {} vs draws {s}", implied[0]);
+    assert!(
+        implied.iter().all(|v| (v / implied[0] - 1.0).abs() < 1e-6),
+        "log_g__ is not -eta^2/2"
+    );
+    assert!(
+        (implied[0] / s - 1.0).abs() < 0.05,
+        "sd from log_g__ {} vs draws {s}",
+        implied[0]
+    );
 }
 
 /// Fullrank follows the correlation of a correlated normal; meanfield
@@ -145,29 +200,63 @@ fn fullrank_finds_a_correlation_that_meanfield_cannot() {
     let mut found = Vec::new();
     for algorithm in ["meanfield", "fullrank"] {
         let (output, csv) = run_variational(
-            &dir, &model, None, algorithm,
+            &dir,
+            &model,
+            None,
+            algorithm,
             &[
-                "--algorithm", algorithm, "--seed", "3", "--grad-samples", "10", "--output-samples", "4000",
-                "--adapt-engaged", "false", "--eta", "1", "--quiet",
+                "--algorithm",
+                algorithm,
+                "--seed",
+                "3",
+                "--grad-samples",
+                "10",
+                "--output-samples",
+                "4000",
+                "--adapt-engaged",
+                "false",
+                "--eta",
+                "1",
+                "--quiet",
             ],
         );
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "{algorithm}: {stderr}");
         assert!(output.stdout.is_empty(), "--quiet prints no table");
         let header = std::fs::read_to_string(&csv).unwrap();
-        assert!(header.contains(&format!("#     algorithm = {algorithm}\n#       {algorithm}\n")), "{header}");
+        assert!(
+            header.contains(&format!(
+                "#     algorithm = {algorithm}\n#       {algorithm}\n"
+            )),
+            "{header}"
+        );
         let (names, rows) = read_csv(&csv);
-        let (x1, x2) = (column(&names, &rows[1..], "x.1"), column(&names, &rows[1..], "x.2"));
+        let (x1, x2) = (
+            column(&names, &rows[1..], "x.1"),
+            column(&names, &rows[1..], "x.2"),
+        );
         let ((m1, s1), (m2, s2)) = (mean_sd(&x1), mean_sd(&x2));
-        assert!((m1 - 1.0).abs() < 0.1 && (m2 + 2.0).abs() < 0.1, "{algorithm}: means {m1} {m2}");
+        assert!(
+            (m1 - 1.0).abs() < 0.1 && (m2 + 2.0).abs() < 0.1,
+            "{algorithm}: means {m1} {m2}"
+        );
         found.push((correlation(&x1, &x2), s1, s2));
     }
     let (mf_corr, mf_s1, mf_s2) = found[0];
     let (fr_corr, fr_s1, fr_s2) = found[1];
     assert!(mf_corr.abs() < 0.06, "meanfield correlation {mf_corr}");
-    assert!((mf_s1 / 0.6 - 1.0).abs() < 0.15 && (mf_s2 / 0.6 - 1.0).abs() < 0.15, "meanfield sds {mf_s1} {mf_s2}");
-    assert!((fr_corr - 0.8).abs() < 0.06, "fullrank correlation {fr_corr}");
-    assert!((fr_s1 - 1.0).abs() < 0.15 && (fr_s2 - 1.0).abs() < 0.15, "fullrank sds {fr_s1} {fr_s2}");
+    assert!(
+        (mf_s1 / 0.6 - 1.0).abs() < 0.15 && (mf_s2 / 0.6 - 1.0).abs() < 0.15,
+        "meanfield sds {mf_s1} {mf_s2}"
+    );
+    assert!(
+        (fr_corr - 0.8).abs() < 0.06,
+        "fullrank correlation {fr_corr}"
+    );
+    assert!(
+        (fr_s1 - 1.0).abs() < 0.15 && (fr_s2 - 1.0).abs() < 0.15,
+        "fullrank sds {fr_s1} {fr_s2}"
+    );
 }
 
 /// The same seed gives the same numbers; another seed others.
@@ -178,8 +267,13 @@ fn a_seed_reproduces_the_output() {
     let data = write(&dir, "d.json", DATA);
     let mut results = Vec::new();
     for (out, seed) in [("a", "11"), ("b", "11"), ("c", "12")] {
-        let (output, csv) = run_variational(&dir, &model, Some(&data), out, &["--seed", seed, "--quiet"]);
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let (output, csv) =
+            run_variational(&dir, &model, Some(&data), out, &["--seed", seed, "--quiet"]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         results.push(read_csv(&csv).1);
     }
     assert_eq!(results[0], results[1]);
@@ -192,11 +286,28 @@ fn cmdstanpy_reads_the_file() {
     let dir = scratch("cmdstanpy");
     let model = write(&dir, "m.stan", NORMAL_MODEL);
     let data = write(&dir, "d.json", DATA);
-    for (out, extra) in [("adapted", vec![]), ("fixed", vec!["--adapt-engaged", "false", "--eta", "0.5", "--algorithm", "fullrank"])] {
+    for (out, extra) in [
+        ("adapted", vec![]),
+        (
+            "fixed",
+            vec![
+                "--adapt-engaged",
+                "false",
+                "--eta",
+                "0.5",
+                "--algorithm",
+                "fullrank",
+            ],
+        ),
+    ] {
         let mut flags = vec!["--seed", "5", "--quiet", "--output-samples", "300"];
         flags.extend(extra.iter().copied());
         let (output, csv) = run_variational(&dir, &model, Some(&data), out, &flags);
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let script = format!(
             "import warnings\nwarnings.simplefilter('ignore')\nimport cmdstanpy\nfit = cmdstanpy.from_csv(['{}'])\nassert type(fit).__name__ == 'CmdStanVB', type(fit)\nassert fit.stan_variable('mu', mean=False).shape == (300,)\nassert fit.variational_sample.shape == (300, 5)\nassert abs(fit.variational_params_dict['twice'] - 2 * fit.variational_params_dict['mu']) < 1e-9\nassert fit.eta > 0\nprint('ok', fit.eta)\n",
             csv.display()
@@ -208,7 +319,11 @@ fn cmdstanpy_reads_the_file() {
             }
             Ok(py) => {
                 let stdout = String::from_utf8_lossy(&py.stdout);
-                assert!(stdout.starts_with("ok"), "{stdout}\n{}", String::from_utf8_lossy(&py.stderr));
+                assert!(
+                    stdout.starts_with("ok"),
+                    "{stdout}\n{}",
+                    String::from_utf8_lossy(&py.stderr)
+                );
                 if out == "fixed" {
                     assert!(stdout.contains("0.5"), "{stdout}");
                 }
@@ -237,15 +352,27 @@ fn trouble_is_an_error_in_words() {
         let (output, _) = run_variational(&dir, &model, Some(&data), "flags", &flags);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(1), "{flags:?}: {stderr}");
-        assert!(stderr.contains(flags[0]) && stderr.contains("default") && !stderr.contains("panicked"), "{flags:?}: {stderr}");
+        assert!(
+            stderr.contains(flags[0]) && stderr.contains("default") && !stderr.contains("panicked"),
+            "{flags:?}: {stderr}"
+        );
     }
 
     // The log density cannot be evaluated anywhere: no start.
-    let never = write(&dir, "never.stan", "parameters { real x; } model { reject(\"x is never allowed, but it is \", x); }");
+    let never = write(
+        &dir,
+        "never.stan",
+        "parameters { real x; } model { reject(\"x is never allowed, but it is \", x); }",
+    );
     let (output, _) = run_variational(&dir, &never, None, "never", &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("no starting point") && stderr.contains("never allowed") && stderr.contains("--inits"), "{stderr}");
+    assert!(
+        stderr.contains("no starting point")
+            && stderr.contains("never allowed")
+            && stderr.contains("--inits"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"));
 
     // Defined only on a sliver around the start: the starting approximation
@@ -256,11 +383,24 @@ fn trouble_is_an_error_in_words() {
         "parameters { real x; } model { if (x < 0.44 || x > 0.46) reject(\"x is outside (0.44, 0.46): \", x); }",
     );
     let inits = write(&dir, "inits.json", "{\"x\": 0.45}");
-    let (output, csv) = run_variational(&dir, &sliver, None, "sliver", &["--inits", inits.to_str().unwrap(), "--seed", "1"]);
+    let (output, csv) = run_variational(
+        &dir,
+        &sliver,
+        None,
+        "sliver",
+        &["--inits", inits.to_str().unwrap(), "--seed", "1"],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("the ELBO cannot be computed at the starting approximation") && stderr.contains("x is outside"), "{stderr}");
-    assert!(stderr.contains("--inits") && !stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("the ELBO cannot be computed at the starting approximation")
+            && stderr.contains("x is outside"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--inits") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
     assert!(!csv.exists());
 }
 
@@ -271,7 +411,11 @@ fn trouble_is_an_error_in_words() {
 #[test]
 fn a_tilde_model_has_the_elbo_of_its_lpdf_form() {
     let dir = scratch("tilde");
-    let data = write(&dir, "d.json", "{\"N\": 5, \"y\": [1.0, 2.0, 0.5, 1.5, 2.2]}");
+    let data = write(
+        &dir,
+        "d.json",
+        "{\"N\": 5, \"y\": [1.0, 2.0, 0.5, 1.5, 2.2]}",
+    );
     let tilde = write(
         &dir,
         "tilde.cmod",
@@ -286,11 +430,22 @@ fn a_tilde_model_has_the_elbo_of_its_lpdf_form() {
     );
     let (a, a_csv) = run_variational(&dir, &tilde, Some(&data), "a", &["--seed", "3"]);
     let (b, b_csv) = run_variational(&dir, &lpdf, Some(&data), "b", &["--seed", "3"]);
-    let (sa, sb) = (String::from_utf8_lossy(&a.stderr), String::from_utf8_lossy(&b.stderr));
+    let (sa, sb) = (
+        String::from_utf8_lossy(&a.stderr),
+        String::from_utf8_lossy(&b.stderr),
+    );
     assert!(a.status.success() && b.status.success(), "{sa}\n{sb}");
     assert!(sa.contains("ELBO CONVERGED"), "{sa}");
     let elbo_lines = |s: &str| -> Vec<String> {
-        s.lines().filter(|l| l.trim_start().chars().next().is_some_and(|c| c.is_ascii_digit())).map(String::from).collect()
+        s.lines()
+            .filter(|l| {
+                l.trim_start()
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit())
+            })
+            .map(String::from)
+            .collect()
     };
     assert_eq!(elbo_lines(&sa), elbo_lines(&sb));
     let (_, rows_a) = read_csv(&a_csv);

@@ -20,10 +20,10 @@ pub mod initialization;
 pub mod metric;
 pub mod model;
 pub mod nuts;
-pub mod optimize;
-pub mod pathfinder;
 #[cfg(test)]
 mod nuts_reference;
+pub mod optimize;
+pub mod pathfinder;
 pub mod phase_pool;
 pub mod progress;
 pub mod psis;

@@ -104,7 +104,8 @@ impl Approximation {
         let top_left = r_inv.transpose() * (d + (y.transpose() * &y) * gamma) * &r_inv;
         let mut mid = DMatrix::zeros(2 * m, 2 * m);
         mid.view_mut((0, 0), (m, m)).copy_from(&top_left);
-        mid.view_mut((0, m), (m, m)).copy_from(&(-r_inv.transpose()));
+        mid.view_mut((0, m), (m, m))
+            .copy_from(&(-r_inv.transpose()));
         mid.view_mut((m, 0), (m, m)).copy_from(&(-&r_inv));
         let mut w = DMatrix::zeros(n, 2 * m);
         w.view_mut((0, 0), (n, m)).copy_from(&s);
@@ -132,7 +133,8 @@ impl Approximation {
         let b = DMatrix::identity(k, k) * gamma + &rw * &mid * rw.transpose();
         let b = (&b + b.transpose()) * 0.5;
         let factor = b.cholesky()?.l();
-        let log_det = (n - k) as f64 * gamma.ln() + 2.0 * factor.diagonal().iter().map(|v| v.ln()).sum::<f64>();
+        let log_det = (n - k) as f64 * gamma.ln()
+            + 2.0 * factor.diagonal().iter().map(|v| v.ln()).sum::<f64>();
         if !log_det.is_finite() {
             return None;
         }
@@ -157,7 +159,8 @@ impl Approximation {
             }
         };
         let x = (&self.mu + offset).iter().copied().collect();
-        let log_q = -0.5 * (n as f64 * (2.0 * std::f64::consts::PI).ln() + self.log_det + u.dot(&u));
+        let log_q =
+            -0.5 * (n as f64 * (2.0 * std::f64::consts::PI).ln() + self.log_det + u.dot(&u));
         (x, log_q)
     }
 }
@@ -180,7 +183,8 @@ pub fn single_path(
 ) -> Result<PathResult, PathError> {
     let mut lbfgs = config.lbfgs.clone();
     lbfgs.record_path = true;
-    let result = optimize(objective, x0, &lbfgs).map_err(|OptimizeError::BadStart(m)| PathError::BadStart(m))?;
+    let result = optimize(objective, x0, &lbfgs)
+        .map_err(|OptimizeError::BadStart(m)| PathError::BadStart(m))?;
     let path = &result.path;
     let n = x0.len();
     let mut scratch = vec![0.0; n];
@@ -255,7 +259,9 @@ pub fn psis_resample(pooled: &Draws, count: usize, rng: &mut dyn Rng) -> (Draws,
     }
     for _ in 0..count {
         let u: f64 = rng.random::<f64>() * total;
-        let i = cumulative.partition_point(|c| *c < u).min(cumulative.len() - 1);
+        let i = cumulative
+            .partition_point(|c| *c < u)
+            .min(cumulative.len() - 1);
         out.x.push(pooled.x[i].clone());
         out.log_p.push(pooled.log_p[i]);
         out.log_q.push(pooled.log_q[i]);
@@ -302,7 +308,10 @@ mod tests {
             let m = v.iter().sum::<f64>() / 4000.0;
             let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 3999.0;
             assert!((m - mean[i]).abs() < 0.15, "mean {i}: {m}");
-            assert!((var / variances[i] - 1.0).abs() < 0.2, "variance {i}: {var}");
+            assert!(
+                (var / variances[i] - 1.0).abs() < 0.2,
+                "variance {i}: {var}"
+            );
         }
     }
 
@@ -311,8 +320,14 @@ mod tests {
     #[test]
     fn the_covariance_satisfies_the_secant_condition() {
         let pairs = vec![
-            (DVector::from_vec(vec![0.1, -0.2, 0.3, 0.0]), DVector::from_vec(vec![0.5, -0.1, 0.9, 0.2])),
-            (DVector::from_vec(vec![-0.3, 0.1, 0.2, 0.1]), DVector::from_vec(vec![-0.6, 0.4, 0.3, 0.3])),
+            (
+                DVector::from_vec(vec![0.1, -0.2, 0.3, 0.0]),
+                DVector::from_vec(vec![0.5, -0.1, 0.9, 0.2]),
+            ),
+            (
+                DVector::from_vec(vec![-0.3, 0.1, 0.2, 0.1]),
+                DVector::from_vec(vec![-0.6, 0.4, 0.3, 0.3]),
+            ),
         ];
         let a = Approximation::new(&[0.0; 4], &[0.0; 4], &pairs).unwrap();
         // Reconstruct the covariance from the factor.
@@ -320,7 +335,8 @@ mod tests {
             None => &a.factor * a.factor.transpose(),
             Some(q) => {
                 let n = q.nrows();
-                (DMatrix::identity(n, n) - q * q.transpose()) * a.gamma + q * (&a.factor * a.factor.transpose()) * q.transpose()
+                (DMatrix::identity(n, n) - q * q.transpose()) * a.gamma
+                    + q * (&a.factor * a.factor.transpose()) * q.transpose()
             }
         };
         let hy = &cov * &pairs[1].1;
@@ -334,7 +350,12 @@ mod tests {
             Ok(0.0)
         };
         let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(1);
-        let r = single_path(&mut flat, &[0.0, 0.0], &PathfinderConfig::default(), &mut rng);
+        let r = single_path(
+            &mut flat,
+            &[0.0, 0.0],
+            &PathfinderConfig::default(),
+            &mut rng,
+        );
         assert!(matches!(r, Err(PathError::NoApproximation { .. })), "{r:?}");
     }
 }

@@ -22,7 +22,13 @@ pub fn psis(log_ratios: &[f64]) -> (Vec<f64>, f64) {
     // NaN ratios (a draw whose density could not be evaluated) weigh nothing.
     let mut lw: Vec<f64> = log_ratios
         .iter()
-        .map(|v| if v.is_nan() { f64::NEG_INFINITY } else { v - finite_max })
+        .map(|v| {
+            if v.is_nan() {
+                f64::NEG_INFINITY
+            } else {
+                v - finite_max
+            }
+        })
         .collect();
     let tail_len = ((0.2 * n as f64).min(3.0 * (n as f64).sqrt())).ceil() as usize;
     let mut k = f64::NAN;

@@ -8,7 +8,9 @@ use nalgebra::{DMatrix, DVector};
 use rand_distr::{Distribution, StandardNormal};
 use runtime::chain_rng::{chain_rng, ChainRng};
 use runtime::optimize::hessian;
-use runtime::stan_csv::{format_value, method_header_comments, read_stan_csv, CsvHeaderInfo, RunHeader};
+use runtime::stan_csv::{
+    format_value, method_header_comments, read_stan_csv, CsvHeaderInfo, RunHeader,
+};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -58,7 +60,8 @@ fn run_inner(args: &LaplaceArgs) -> Result<ExitCode, String> {
     let seed = args.seed.unwrap_or_else(super::run::random_seed);
     let prepared = super::prepare(&args.model, args.data.as_deref(), Some(seed))?;
     let model = prepared.model.clone();
-    let output_dir = super::run::output_directory(args.output_dir.as_deref(), &prepared.model_name)?;
+    let output_dir =
+        super::run::output_directory(args.output_dir.as_deref(), &prepared.model_name)?;
     let (mode, mode_file) = match &args.mode {
         Some(path) => {
             warn_if_other_jacobian(path, args.jacobian);
@@ -95,11 +98,22 @@ fn run_inner(args: &LaplaceArgs) -> Result<ExitCode, String> {
     if !(eigenvalues.min() > 1e-8 * largest.max(1e-300)) {
         return Err(not_definite(&model, &mode, &h));
     }
-    let precision_cholesky = h.clone().cholesky().ok_or_else(|| not_definite(&model, &mode, &h))?;
+    let precision_cholesky = h
+        .clone()
+        .cholesky()
+        .ok_or_else(|| not_definite(&model, &mode, &h))?;
     let names = Evaluator::new(model.clone()).output_names();
     let draws = draw(&model, &mode, &precision_cholesky, args, seed)?;
     let path = output_dir.join(format!("{}-laplace.csv", prepared.model_name));
-    write_csv(&path, args, &prepared.model_name, &mode_file, seed, &names, &draws)?;
+    write_csv(
+        &path,
+        args,
+        &prepared.model_name,
+        &mode_file,
+        seed,
+        &names,
+        &draws,
+    )?;
     if !args.quiet {
         print_approximation(&names, &draws[..], 2);
     }
@@ -133,7 +147,12 @@ fn read_mode(model: &Arc<CompiledModel>, path: &Path) -> Result<Vec<f64>, String
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("error: cannot read the mode file {}: {e}", path.display()))?;
         let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            format!("error: {}:{}:{}: invalid JSON: {e}", path.display(), e.line(), e.column())
+            format!(
+                "error: {}:{}:{}: invalid JSON: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            )
         })?;
         return super::params::unconstrained_point(model, &json, &path.display().to_string())
             .map_err(|e| format!("error: {e}"));
@@ -161,9 +180,12 @@ fn read_mode(model: &Arc<CompiledModel>, path: &Path) -> Result<Vec<f64>, String
             Ok(draws.values[row * draws.num_columns() + column])
         })
         .collect::<Result<Vec<f64>, String>>()?;
-    evaluator
-        .unconstrain(&constrained)
-        .map_err(|e| format!("error: the mode in {} does not satisfy the model's constraints: {e}", path.display()))
+    evaluator.unconstrain(&constrained).map_err(|e| {
+        format!(
+            "error: the mode in {} does not satisfy the model's constraints: {e}",
+            path.display()
+        )
+    })
 }
 
 /// Why the curvature at the mode gives no normal approximation, naming the
@@ -179,7 +201,10 @@ fn not_definite(model: &Arc<CompiledModel>, mode: &[f64], h: &DMatrix<f64>) -> S
         let v = eigen.eigenvectors.column(k);
         for (i, c) in v.iter().enumerate() {
             if c.abs() > 0.3 {
-                let name = owners.get(i).cloned().unwrap_or_else(|| format!("coordinate {}", i + 1));
+                let name = owners
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("coordinate {}", i + 1));
                 if !involved.contains(&name) {
                     involved.push(name);
                 }
@@ -237,13 +262,18 @@ fn draw(
     let mut rows = Vec::with_capacity(args.draws as usize);
     let mut rejected = 0usize;
     for _ in 0..args.draws {
-        let z = DVector::from_iterator(mode.len(), (0..mode.len()).map(|_| StandardNormal.sample(&mut rng)));
+        let z = DVector::from_iterator(
+            mode.len(),
+            (0..mode.len()).map(|_| StandardNormal.sample(&mut rng)),
+        );
         let offset = lt
             .solve_upper_triangular(&z)
             .ok_or("error: the Cholesky factor of the curvature is singular")?;
         let x: Vec<f64> = mode.iter().zip(offset.iter()).map(|(m, o)| m + o).collect();
         let log_g = -0.5 * z.dot(&z);
-        let log_p = evaluator.log_density(&x, args.jacobian).unwrap_or(f64::NEG_INFINITY);
+        let log_p = evaluator
+            .log_density(&x, args.jacobian)
+            .unwrap_or(f64::NEG_INFINITY);
         let mut row = vec![log_p, log_g];
         let mut out = vec![f64::NAN; n_out];
         if evaluator.generate(&x, &mut rng, &mut out).is_err() {
@@ -274,7 +304,10 @@ fn write_csv(
         "method = laplace".to_string(),
         "  laplace".to_string(),
         format!("    mode = {}", mode_file.display()),
-        format!("    jacobian = {}", if args.jacobian { "true" } else { "false" }),
+        format!(
+            "    jacobian = {}",
+            if args.jacobian { "true" } else { "false" }
+        ),
         format!("    draws = {}", args.draws),
     ];
     let info = CsvHeaderInfo {
@@ -298,7 +331,13 @@ fn write_csv(
     for row in rows {
         let cells: Vec<String> = row
             .iter()
-            .map(|v| if v.is_finite() { format!("{v}") } else { format_value(*v) })
+            .map(|v| {
+                if v.is_finite() {
+                    format!("{v}")
+                } else {
+                    format_value(*v)
+                }
+            })
             .collect();
         text.push_str(&cells.join(","));
         text.push('\n');
@@ -312,16 +351,22 @@ fn write_csv(
 /// describe Markov chains.
 pub(super) fn print_approximation(names: &[String], rows: &[Vec<f64>], skip: usize) {
     let width = names.iter().map(|n| n.len()).max().unwrap_or(4).max(4);
-    outln!(
-        "{} independent draws from the approximation.\n",
-        rows.len()
-    );
+    outln!("{} independent draws from the approximation.\n", rows.len());
     outln!(
         "{:width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}",
-        "", "Mean", "StdDev", "5%", "50%", "95%"
+        "",
+        "Mean",
+        "StdDev",
+        "5%",
+        "50%",
+        "95%"
     );
     for (c, name) in names.iter().enumerate() {
-        let mut v: Vec<f64> = rows.iter().map(|r| r[c + skip]).filter(|x| !x.is_nan()).collect();
+        let mut v: Vec<f64> = rows
+            .iter()
+            .map(|r| r[c + skip])
+            .filter(|x| !x.is_nan())
+            .collect();
         if v.is_empty() {
             outln!("{name:width$}  {:>10}", "nan");
             continue;
@@ -334,7 +379,11 @@ pub(super) fn print_approximation(names: &[String], rows: &[Vec<f64>], skip: usi
         let f = runtime::summary::format_significant;
         outln!(
             "{name:width$}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}",
-            f(mean), f(sd), f(q(0.05)), f(q(0.5)), f(q(0.95))
+            f(mean),
+            f(sd),
+            f(q(0.05)),
+            f(q(0.5)),
+            f(q(0.95))
         );
     }
 }

@@ -82,7 +82,13 @@ pub fn prepare_with(
         print_sink: Some(std::sync::Arc::new(|line: &str| eprintln!("{line}"))),
         keep_constants,
     };
-    let model = compile_with_options(&front.parsed.program, &checked.typed, &source, &data, options)
+    let model = compile_with_options(
+        &front.parsed.program,
+        &checked.typed,
+        &source,
+        &data,
+        options,
+    )
     .map_err(|e| match e {
         ModelError::Compile(d) => {
             eprint!("{}", render(&[d], &name, &source, color));

@@ -4,7 +4,9 @@ use crate::output::outln;
 use clap::{Args, ValueEnum};
 use compiler::compiled::Evaluator;
 use runtime::chain_rng::chain_rng;
-use runtime::optimize::{optimize, Algorithm, OptimizeConfig, OptimizeError, OptimizeResult, Termination};
+use runtime::optimize::{
+    optimize, Algorithm, OptimizeConfig, OptimizeError, OptimizeResult, Termination,
+};
 use runtime::stan_csv::{format_value, method_header_comments, CsvHeaderInfo, RunHeader};
 use runtime::InitialValues;
 use std::path::{Path, PathBuf};
@@ -193,11 +195,9 @@ pub fn find_mode(
     }
     let result = match optimize(&mut objective, &start, &config) {
         Ok(r) => r,
-        Err(OptimizeError::BadStart(message)) => {
-            return Err(format!(
-                "error: the optimizer cannot start: {message}; give other initial values with --inits"
-            ))
-        }
+        Err(OptimizeError::BadStart(message)) => return Err(format!(
+            "error: the optimizer cannot start: {message}; give other initial values with --inits"
+        )),
     };
     if !args.quiet {
         print_iterations(&result);
@@ -207,9 +207,19 @@ pub fn find_mode(
     let names = evaluator.output_names();
     let mut values = vec![f64::NAN; names.len()];
     let generated = evaluator.generate(&result.x, &mut rng, &mut values);
-    let output_dir = super::run::output_directory(args.output_dir.as_deref(), &prepared.model_name)?;
+    let output_dir =
+        super::run::output_directory(args.output_dir.as_deref(), &prepared.model_name)?;
     let path = output_dir.join(format!("{}-optimize.csv", prepared.model_name));
-    write_csv(&path, args, &config, &prepared.model_name, seed, &names, &result, &values)?;
+    write_csv(
+        &path,
+        args,
+        &config,
+        &prepared.model_name,
+        seed,
+        &names,
+        &result,
+        &values,
+    )?;
     if let Err(message) = generated {
         eprintln!(
             "note: transformed parameters or generated quantities at the mode were rejected ({message}); their columns hold NaN where they could not be computed"
@@ -243,14 +253,22 @@ pub(super) fn starting_point(
             }
             return Ok(point.clone());
         }
-        InitialValues::PerChain(points) => return Ok(points.first().cloned().unwrap_or(vec![0.0; dim])),
+        InitialValues::PerChain(points) => {
+            return Ok(points.first().cloned().unwrap_or(vec![0.0; dim]))
+        }
         InitialValues::Uniform { radius } => *radius,
     };
     let mut g = vec![0.0; dim];
     let mut last = String::new();
     for _ in 0..MAX_INIT_ATTEMPTS {
         let x: Vec<f64> = (0..dim)
-            .map(|_| if radius > 0.0 { rng.random_range(-radius..radius) } else { 0.0 })
+            .map(|_| {
+                if radius > 0.0 {
+                    rng.random_range(-radius..radius)
+                } else {
+                    0.0
+                }
+            })
             .collect();
         match objective(&x, &mut g) {
             Ok(f) if f.is_finite() && g.iter().all(|v| v.is_finite()) => return Ok(x),
@@ -268,8 +286,13 @@ pub(super) fn starting_point(
 
 /// CmdStan's iteration table: every 100th iteration and the last.
 fn print_iterations(result: &OptimizeResult) {
-    eprintln!("Initial log joint probability = {}", format_sig(result.initial_log_density));
-    eprintln!("    Iter      log prob        ||dx||      ||grad||       alpha      alpha0  # evals");
+    eprintln!(
+        "Initial log joint probability = {}",
+        format_sig(result.initial_log_density)
+    );
+    eprintln!(
+        "    Iter      log prob        ||dx||      ||grad||       alpha      alpha0  # evals"
+    );
     let n = result.iterations.len();
     for it in &result.iterations {
         if it.iter % 100 == 0 || it.iter == n {
@@ -289,7 +312,10 @@ fn print_iterations(result: &OptimizeResult) {
 
 fn format_sig(v: f64) -> String {
     if v == 0.0 || (v.abs() >= 1e-3 && v.abs() < 1e5) {
-        format!("{:.6}", v).trim_end_matches('0').trim_end_matches('.').to_string()
+        format!("{:.6}", v)
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
     } else {
         format!("{v:.4e}")
     }
@@ -359,7 +385,10 @@ fn write_csv(
             format!("        tol_obj = {}", format_value(config.tol_obj)),
             format!("        tol_rel_obj = {}", format_value(config.tol_rel_obj)),
             format!("        tol_grad = {}", format_value(config.tol_grad)),
-            format!("        tol_rel_grad = {}", format_value(config.tol_rel_grad)),
+            format!(
+                "        tol_rel_grad = {}",
+                format_value(config.tol_rel_grad)
+            ),
             format!("        tol_param = {}", format_value(config.tol_param)),
         ]);
         if config.algorithm == Algorithm::Lbfgs {
@@ -395,7 +424,13 @@ fn write_csv(
     text.push('\n');
     let row: Vec<String> = std::iter::once(result.log_density)
         .chain(values.iter().copied())
-        .map(|v| if v.is_finite() { format!("{v}") } else { format_value(v) })
+        .map(|v| {
+            if v.is_finite() {
+                format!("{v}")
+            } else {
+                format_value(v)
+            }
+        })
         .collect();
     text.push_str(&row.join(","));
     text.push('\n');

@@ -172,7 +172,10 @@ pub fn approximate(
         let start = match starting_point(&init, dim, &mut rng, &mut objective) {
             Ok(x) => x,
             Err(message) => {
-                failures.push(format!("path {path}: {}", message.trim_start_matches("error: ")));
+                failures.push(format!(
+                    "path {path}: {}",
+                    message.trim_start_matches("error: ")
+                ));
                 continue;
             }
         };
@@ -239,7 +242,13 @@ fn run_inner(args: &PathfinderArgs) -> Result<ExitCode, String> {
     let mut rng = chain_rng(seed, args.num_paths + 2);
     let mut rows = Vec::with_capacity(result.draws.x.len());
     let mut rejected = 0;
-    for ((x, lp), lq) in result.draws.x.iter().zip(&result.draws.log_p).zip(&result.draws.log_q) {
+    for ((x, lp), lq) in result
+        .draws
+        .x
+        .iter()
+        .zip(&result.draws.log_p)
+        .zip(&result.draws.log_q)
+    {
         let mut row = vec![*lq, *lp];
         let mut out = vec![f64::NAN; names.len()];
         if evaluator.generate(x, &mut rng, &mut out).is_err() {
@@ -253,7 +262,8 @@ fn run_inner(args: &PathfinderArgs) -> Result<ExitCode, String> {
             "note: {rejected} draws had transformed parameters or generated quantities rejected; their columns hold NaN where they could not be computed"
         );
     }
-    let output_dir = super::run::output_directory(args.output_dir.as_deref(), &prepared.model_name)?;
+    let output_dir =
+        super::run::output_directory(args.output_dir.as_deref(), &prepared.model_name)?;
     let path = output_dir.join(format!("{}-pathfinder.csv", prepared.model_name));
     write_csv(&path, args, &prepared.model_name, seed, &names, &rows)?;
     if !args.quiet {
@@ -268,7 +278,10 @@ fn run_inner(args: &PathfinderArgs) -> Result<ExitCode, String> {
         } else {
             "poor: the approximation misses part of the posterior; use the draws only as starting points (`cmod run --inits pathfinder`) and sample with NUTS"
         };
-        eprintln!("Pareto k = {}: {verdict}", runtime::summary::format_significant(k));
+        eprintln!(
+            "Pareto k = {}: {verdict}",
+            runtime::summary::format_significant(k)
+        );
     }
     eprintln!("draws written to {}", path.display());
     Ok(ExitCode::SUCCESS)
@@ -345,7 +358,13 @@ fn write_csv(
     for row in rows {
         let cells: Vec<String> = row
             .iter()
-            .map(|v| if v.is_finite() { format!("{v}") } else { format_value(*v) })
+            .map(|v| {
+                if v.is_finite() {
+                    format!("{v}")
+                } else {
+                    format_value(*v)
+                }
+            })
             .collect();
         text.push_str(&cells.join(","));
         text.push('\n');

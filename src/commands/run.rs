@@ -129,7 +129,10 @@ fn run_inner(args: &RunArgs) -> Result<ExitCode, String> {
     let prepared = super::prepare(&args.model, args.data.as_deref(), Some(seed))?;
     let init = if args.inits.as_deref() == Some("pathfinder") {
         if !args.quiet {
-            eprintln!("finding starting points with Pathfinder ({} paths)", args.chains);
+            eprintln!(
+                "finding starting points with Pathfinder ({} paths)",
+                args.chains
+            );
         }
         super::pathfinder::initial_points(
             &args.model,

@@ -6,8 +6,8 @@ use rand_distr::{Distribution, StandardNormal};
 use runtime::chain_rng::{chain_rng, ChainRng};
 use runtime::stan_csv::{format_value, method_header_comments, CsvHeaderInfo, RunHeader};
 use runtime::variational::{
-    run_advi, AdviConfig, AdviError, AdviResult, Algorithm, Approximation, Event, Note, Stop, Target,
-    ETA_SEQUENCE,
+    run_advi, AdviConfig, AdviError, AdviResult, Algorithm, Approximation, Event, Note, Stop,
+    Target, ETA_SEQUENCE,
 };
 use runtime::InitialValues;
 use std::path::{Path, PathBuf};
@@ -176,7 +176,8 @@ fn run_inner(args: &VariationalArgs) -> Result<ExitCode, String> {
     let result = run_advi(&mut target, &start, &config, &mut rng, &mut observer)
         .map_err(|e| explain_error(e, &config))?;
     let failed = report(&result, &config);
-    let output_dir = super::run::output_directory(args.output_dir.as_deref(), &prepared.model_name)?;
+    let output_dir =
+        super::run::output_directory(args.output_dir.as_deref(), &prepared.model_name)?;
     let path = output_dir.join(format!("{}-variational.csv", prepared.model_name));
     if !args.quiet {
         eprintln!("\nDrawing a sample of size {output_samples} from the approximate posterior... ");
@@ -186,12 +187,25 @@ fn run_inner(args: &VariationalArgs) -> Result<ExitCode, String> {
     if !args.quiet {
         eprintln!("COMPLETED.");
     }
-    write_csv(&path, args, &config, &prepared.model_name, seed, result.eta, &names, &rows)?;
+    write_csv(
+        &path,
+        args,
+        &config,
+        &prepared.model_name,
+        seed,
+        result.eta,
+        &names,
+        &rows,
+    )?;
     if !args.quiet {
         super::laplace::print_approximation(&names, &rows[1..], 3);
     }
     eprintln!("draws written to {}", path.display());
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The start: the given point, or up to 100 random points until the log
@@ -223,13 +237,21 @@ fn starting_point(
                 )),
             };
         }
-        InitialValues::PerChain(points) => return Ok(points.first().cloned().unwrap_or(vec![0.0; dim])),
+        InitialValues::PerChain(points) => {
+            return Ok(points.first().cloned().unwrap_or(vec![0.0; dim]))
+        }
         InitialValues::Uniform { radius } => *radius,
     };
     let mut last = String::new();
     for _ in 0..MAX_INIT_ATTEMPTS {
         let x: Vec<f64> = (0..dim)
-            .map(|_| if radius > 0.0 { rng.random_range(-radius..radius) } else { 0.0 })
+            .map(|_| {
+                if radius > 0.0 {
+                    rng.random_range(-radius..radius)
+                } else {
+                    0.0
+                }
+            })
             .collect();
         match target.log_density_gradient(&x, &mut g) {
             Ok(lp) if lp.is_finite() && g.iter().all(|v| v.is_finite()) => return Ok(x),
@@ -259,7 +281,11 @@ fn print_event(event: &Event) {
             eprintln!(
                 "Success! Found best value [eta = {}]{}\n",
                 format_value(*eta),
-                if *early { " earlier than expected." } else { "." }
+                if *early {
+                    " earlier than expected."
+                } else {
+                    "."
+                }
             );
         }
         Event::AscentStart => {
@@ -364,7 +390,12 @@ fn report(result: &AdviResult, config: &AdviConfig) -> bool {
 /// The CSV's rows: the approximation's mean (lp__, log_p__ and log_g__ 0),
 /// then `n` draws with lp__ 0, the model's log density (with the Jacobian)
 /// and the approximation's log density up to a constant, then the outputs.
-fn draw(model: &Arc<CompiledModel>, q: &Approximation, n: usize, rng: &mut ChainRng) -> Vec<Vec<f64>> {
+fn draw(
+    model: &Arc<CompiledModel>,
+    q: &Approximation,
+    n: usize,
+    rng: &mut ChainRng,
+) -> Vec<Vec<f64>> {
     let mut evaluator = Evaluator::new(model.clone());
     let n_out = evaluator.output_names().len();
     let d = q.dim();
@@ -374,7 +405,12 @@ fn draw(model: &Arc<CompiledModel>, q: &Approximation, n: usize, rng: &mut Chain
     if evaluator.generate(q.mean(), rng, &mut out).is_err() {
         rejected += 1;
     }
-    rows.push([0.0, 0.0, 0.0].into_iter().chain(out.iter().copied()).collect());
+    rows.push(
+        [0.0, 0.0, 0.0]
+            .into_iter()
+            .chain(out.iter().copied())
+            .collect(),
+    );
     let (mut eta, mut zeta) = (vec![0.0; d], vec![0.0; d]);
     for _ in 0..n {
         for e in eta.iter_mut() {
@@ -386,8 +422,15 @@ fn draw(model: &Arc<CompiledModel>, q: &Approximation, n: usize, rng: &mut Chain
         if evaluator.generate(&zeta, rng, &mut out).is_err() {
             rejected += 1;
         }
-        let log_p = evaluator.log_density(&zeta, true).unwrap_or(f64::NEG_INFINITY);
-        rows.push([0.0, log_p, log_g].into_iter().chain(out.iter().copied()).collect());
+        let log_p = evaluator
+            .log_density(&zeta, true)
+            .unwrap_or(f64::NEG_INFINITY);
+        rows.push(
+            [0.0, log_p, log_g]
+                .into_iter()
+                .chain(out.iter().copied())
+                .collect(),
+        );
     }
     if rejected > 0 {
         eprintln!(
@@ -420,7 +463,14 @@ fn write_csv(
         format!("    elbo_samples = {}", config.elbo_samples),
         format!("    eta = {}", format_value(config.eta)),
         "    adapt".to_string(),
-        format!("      engaged = {}", if config.adapt_engaged { "true" } else { "false" }),
+        format!(
+            "      engaged = {}",
+            if config.adapt_engaged {
+                "true"
+            } else {
+                "false"
+            }
+        ),
         format!("      iter = {}", config.adapt_iter),
         format!("    tol_rel_obj = {}", format_value(config.tol_rel_obj)),
         format!("    eval_elbo = {}", config.eval_elbo),

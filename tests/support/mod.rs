@@ -48,7 +48,14 @@ pub fn compile_source_with(
         print_sink: None,
         keep_constants,
     };
-    compiler::compiled::compile_with_options(&front.parsed.program, &checked.typed, source, &values, options).map_err(|e| match e {
+    compiler::compiled::compile_with_options(
+        &front.parsed.program,
+        &checked.typed,
+        source,
+        &values,
+        options,
+    )
+    .map_err(|e| match e {
         ModelError::Compile(d) => compiler::diagnostics::render(&[d], name, source, false),
         ModelError::TransformedData(m) => format!("transformed data: {m}"),
     })

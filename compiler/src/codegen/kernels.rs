@@ -496,7 +496,8 @@ pub(super) unsafe fn run_density(
                 for (i, partials) in scratch.iter().enumerate().take(n_reals) {
                     let adj = real_args[2 * i + 1];
                     if adj.a != 0 {
-                        let adj = std::slice::from_raw_parts_mut(adj.a as *mut f64, adj.len as usize);
+                        let adj =
+                            std::slice::from_raw_parts_mut(adj.a as *mut f64, adj.len as usize);
                         for (a, p) in adj.iter_mut().zip(partials) {
                             *a += seed * p;
                         }

@@ -28,11 +28,12 @@ impl Span {
 /// The place a statement accumulates into, `p = p + x` or `p = p - x` with
 /// `p` a fixed element (a constant index) of a writable arena, if it is one.
 /// `target += x` accumulates into the target slot's element.
-pub(super) fn accumulation<'a>(module: &ir::Module, s: &'a Stmt) -> Option<(Place, Option<&'a RExpr>)> {
+pub(super) fn accumulation<'a>(
+    module: &ir::Module,
+    s: &'a Stmt,
+) -> Option<(Place, Option<&'a RExpr>)> {
     let (p, x) = match s {
-        Stmt::SetR(p, RExpr::Bin(RBinOp::Add | RBinOp::Sub, lhs, x))
-            if matches!(&**lhs, RExpr::Load(q) if **q == *p) =>
-        {
+        Stmt::SetR(p, RExpr::Bin(RBinOp::Add | RBinOp::Sub, lhs, x)) if matches!(&**lhs, RExpr::Load(q) if **q == *p) => {
             (p.clone(), Some(&**x))
         }
         Stmt::AddTarget(_) => (Place::at(module.target?, 0), None),

@@ -9,8 +9,8 @@ mod glm_kernel;
 pub mod kernels;
 mod loop_accumulators;
 mod loop_bases;
-mod loops;
 mod loop_counters;
+mod loops;
 pub mod rng_kernels;
 pub mod stdlib_kernels;
 

@@ -223,7 +223,10 @@ mod tests {
     use super::*;
 
     /// Minus the log density of a correlated Gaussian centred at `m`, with precision `p`.
-    fn gaussian(m: [f64; 2], p: [[f64; 2]; 2]) -> impl FnMut(&[f64], &mut [f64]) -> Result<f64, String> {
+    fn gaussian(
+        m: [f64; 2],
+        p: [[f64; 2]; 2],
+    ) -> impl FnMut(&[f64], &mut [f64]) -> Result<f64, String> {
         move |x, g| {
             let d = [x[0] - m[0], x[1] - m[1]];
             let pd = [
@@ -245,8 +248,16 @@ mod tests {
                 ..OptimizeConfig::default()
             };
             let r = optimize(&mut f, &[0.0, 0.0], &config).unwrap();
-            assert!(r.termination.converged(), "{algorithm:?}: {:?}", r.termination);
-            assert!((r.x[0] - 1.5).abs() < 1e-5 && (r.x[1] + 2.0).abs() < 1e-5, "{algorithm:?}: {:?}", r.x);
+            assert!(
+                r.termination.converged(),
+                "{algorithm:?}: {:?}",
+                r.termination
+            );
+            assert!(
+                (r.x[0] - 1.5).abs() < 1e-5 && (r.x[1] + 2.0).abs() < 1e-5,
+                "{algorithm:?}: {:?}",
+                r.x
+            );
             assert!(norm(&r.gradient) < 1e-4, "{algorithm:?}: {:?}", r.gradient);
             assert!(r.log_density > r.initial_log_density);
         }
@@ -267,8 +278,16 @@ mod tests {
                 ..OptimizeConfig::default()
             };
             let r = optimize(&mut f, &[-1.2, 1.0], &config).unwrap();
-            assert!(r.termination.converged(), "{algorithm:?}: {:?}", r.termination);
-            assert!((r.x[0] - 1.0).abs() < 1e-4 && (r.x[1] - 1.0).abs() < 1e-4, "{algorithm:?}: {:?}", r.x);
+            assert!(
+                r.termination.converged(),
+                "{algorithm:?}: {:?}",
+                r.termination
+            );
+            assert!(
+                (r.x[0] - 1.0).abs() < 1e-4 && (r.x[1] - 1.0).abs() < 1e-4,
+                "{algorithm:?}: {:?}",
+                r.x
+            );
         }
     }
 
@@ -304,7 +323,11 @@ mod tests {
             };
             let r = optimize(&mut f, &[0.0], &config).unwrap();
             assert!(r.log_density.is_finite() && r.x[0].is_finite());
-            assert!(!r.termination.converged(), "{algorithm:?}: {:?}", r.termination);
+            assert!(
+                !r.termination.converged(),
+                "{algorithm:?}: {:?}",
+                r.termination
+            );
             if algorithm != Algorithm::Newton {
                 assert_eq!(r.termination, Termination::Unbounded, "{algorithm:?}");
             }

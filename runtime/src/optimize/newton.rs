@@ -44,7 +44,10 @@ pub fn hessian(
 /// descends even where the objective is not convex.
 fn direction(h: DMatrix<f64>, g: &[f64]) -> Vec<f64> {
     let eigen = h.symmetric_eigen();
-    let largest = eigen.eigenvalues.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let largest = eigen
+        .eigenvalues
+        .iter()
+        .fold(0.0_f64, |m, v| m.max(v.abs()));
     let floor = (largest * 1e-6).max(1e-12);
     let g = DVector::from_column_slice(g);
     let q = &eigen.eigenvectors;

@@ -75,9 +75,9 @@ impl InverseHessian {
                 q
             }
             InverseHessian::Dense { h: None, .. } => v.to_vec(),
-            InverseHessian::Dense { h: Some(h), n } => (0..*n)
-                .map(|i| dot(&h[i * n..(i + 1) * n], v))
-                .collect(),
+            InverseHessian::Dense { h: Some(h), n } => {
+                (0..*n).map(|i| dot(&h[i * n..(i + 1) * n], v)).collect()
+            }
         }
     }
 
@@ -150,7 +150,11 @@ pub(super) fn minimize(
             h.reset();
             p = g.iter().map(|v| -v).collect();
         }
-        let alpha0 = if h.is_identity() { config.init_alpha } else { alpha_next };
+        let alpha0 = if h.is_identity() {
+            config.init_alpha
+        } else {
+            alpha_next
+        };
         let found = match wolfe(objective, &x, f, &g, &p, alpha0, &mut evaluations) {
             Ok(a) => Ok((a, alpha0)),
             // Stan's recovery: forget the estimate and search along the
@@ -158,8 +162,16 @@ pub(super) fn minimize(
             Err(SearchFailure::NoDecrease) if !h.is_identity() => {
                 h.reset();
                 p = g.iter().map(|v| -v).collect();
-                wolfe(objective, &x, f, &g, &p, config.init_alpha, &mut evaluations)
-                    .map(|a| (a, config.init_alpha))
+                wolfe(
+                    objective,
+                    &x,
+                    f,
+                    &g,
+                    &p,
+                    config.init_alpha,
+                    &mut evaluations,
+                )
+                .map(|a| (a, config.init_alpha))
             }
             Err(e) => Err(e),
         };

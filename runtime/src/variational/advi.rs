@@ -143,7 +143,9 @@ pub fn run_advi<R: Rng + ?Sized>(
 ) -> Result<AdviResult, AdviError> {
     config.validate().map_err(AdviError::InvalidConfig)?;
     if !x0.iter().all(|v| v.is_finite()) {
-        return Err(AdviError::InvalidConfig("the starting point is not finite".into()));
+        return Err(AdviError::InvalidConfig(
+            "the starting point is not finite".into(),
+        ));
     }
     let start = Approximation::new(config.algorithm, x0);
     let mut drops = Drops::default();
@@ -168,11 +170,28 @@ pub fn run_advi<R: Rng + ?Sized>(
     let eta = if adapt {
         // Trial runs with too large an eta are expected to reach where the
         // model fails: their dropped draws are not counted.
-        adapt_eta(target, &start, initial_elbo, config, rng, observer, &mut Drops::default())?
+        adapt_eta(
+            target,
+            &start,
+            initial_elbo,
+            config,
+            rng,
+            observer,
+            &mut Drops::default(),
+        )?
     } else {
         config.eta
     };
-    let mut result = ascend(target, start, eta, initial_elbo, config, rng, observer, drops)?;
+    let mut result = ascend(
+        target,
+        start,
+        eta,
+        initial_elbo,
+        config,
+        rng,
+        observer,
+        drops,
+    )?;
     result.adapted = adapt;
     Ok(result)
 }
@@ -204,7 +223,10 @@ fn adapt_eta<R: Rng + ?Sized>(
         for t in 1..=config.adapt_iter {
             let m = index * config.adapt_iter + t;
             if m == 1 || m % config.adapt_iter == 0 || m == total {
-                observer(&Event::AdaptationProgress { iteration: m, total });
+                observer(&Event::AdaptationProgress {
+                    iteration: m,
+                    total,
+                });
             }
             // A gradient that cannot be estimated counts as zero: a smaller
             // eta will be tried anyway.
@@ -228,7 +250,10 @@ fn adapt_eta<R: Rng + ?Sized>(
         trials.push((eta, elbo));
         let last = index == ETA_SEQUENCE.len() - 1;
         if elbo < elbo_best && elbo_best > initial_elbo {
-            observer(&Event::AdaptationDone { eta: eta_best, early: !last });
+            observer(&Event::AdaptationDone {
+                eta: eta_best,
+                early: !last,
+            });
             return Ok(eta_best);
         }
         if !last {
@@ -239,7 +264,10 @@ fn adapt_eta<R: Rng + ?Sized>(
             return Ok(eta);
         }
     }
-    Err(AdviError::AdaptationFailed { initial_elbo, trials })
+    Err(AdviError::AdaptationFailed {
+        initial_elbo,
+        trials,
+    })
 }
 
 /// The stochastic gradient ascent with Stan's stopping rule.
@@ -270,7 +298,9 @@ fn ascend<R: Rng + ?Sized>(
     let mut failure: Option<(usize, String)> = None;
     for k in 1..=config.iter {
         iterations = k;
-        if let Err(reason) = gradient_counting(&q, target, config.grad_samples, rng, &mut grad, &mut drops) {
+        if let Err(reason) =
+            gradient_counting(&q, target, config.grad_samples, rng, &mut grad, &mut drops)
+        {
             failure = Some((k, reason));
             break;
         }
@@ -395,8 +425,10 @@ mod tests {
             ];
             g[0] = -pd[0];
             g[1] = -pd[1];
-            Ok(-0.5 * (d[0] * pd[0] + d[1] * pd[1]) - (2.0 * std::f64::consts::PI).ln()
-                + 0.5 * self.log_det_precision())
+            Ok(
+                -0.5 * (d[0] * pd[0] + d[1] * pd[1]) - (2.0 * std::f64::consts::PI).ln()
+                    + 0.5 * self.log_det_precision(),
+            )
         }
     }
 
@@ -408,7 +440,10 @@ mod tests {
     fn the_elbo_estimate_is_minus_the_kl_divergence_on_a_gaussian_target() {
         let rho: f64 = 0.6;
         let mut target = Gaussian::correlated(rho);
-        let exact = Approximation::fullrank(&[1.0, -2.0], &[vec![1.0], vec![rho, (1.0 - rho * rho).sqrt()]]);
+        let exact = Approximation::fullrank(
+            &[1.0, -2.0],
+            &[vec![1.0], vec![rho, (1.0 - rho * rho).sqrt()]],
+        );
         let mut rng = chain_rng(3, 1);
         let elbo = estimate_elbo(&exact, &mut target, 100, &mut rng).unwrap();
         assert!(elbo.abs() < 0.4, "{elbo}");
@@ -460,7 +495,12 @@ mod tests {
                 up.params_mut()[i] += h;
                 down.params_mut()[i] -= h;
                 let fd = (objective(&up, &mut target) - objective(&down, &mut target)) / (2.0 * h);
-                assert!((fd - grad[i]).abs() < 1e-6, "{:?} param {i}: {fd} vs {}", q.algorithm, grad[i]);
+                assert!(
+                    (fd - grad[i]).abs() < 1e-6,
+                    "{:?} param {i}: {fd} vs {}",
+                    q.algorithm,
+                    grad[i]
+                );
             }
         }
     }
@@ -482,26 +522,52 @@ mod tests {
             };
             let mut rng = chain_rng(11, 1);
             let mut events = Vec::new();
-            let result = run_advi(&mut target, &[0.0, 0.0], &config, &mut rng, &mut |e| events.push(e.clone())).unwrap();
-            assert!(matches!(result.stop, Stop::MeanConverged | Stop::MedianConverged | Stop::MaxIterations), "{:?}", result.stop);
+            let result = run_advi(&mut target, &[0.0, 0.0], &config, &mut rng, &mut |e| {
+                events.push(e.clone())
+            })
+            .unwrap();
+            assert!(
+                matches!(
+                    result.stop,
+                    Stop::MeanConverged | Stop::MedianConverged | Stop::MaxIterations
+                ),
+                "{:?}",
+                result.stop
+            );
             assert!(!events.iter().any(|e| matches!(e, Event::AdaptationStart)));
-            assert_eq!(events.iter().filter(|e| matches!(e, Event::Evaluation(_))).count(), result.rows.len());
+            assert_eq!(
+                events
+                    .iter()
+                    .filter(|e| matches!(e, Event::Evaluation(_)))
+                    .count(),
+                result.rows.len()
+            );
             assert!(!result.rows.is_empty());
             let q = &result.approximation;
             let m = q.mean();
-            assert!((m[0] - 1.0).abs() < 0.15 && (m[1] + 2.0).abs() < 0.15, "{algorithm:?}: {m:?}");
+            assert!(
+                (m[0] - 1.0).abs() < 0.15 && (m[1] + 2.0).abs() < 0.15,
+                "{algorithm:?}: {m:?}"
+            );
             let c = q.covariance();
             let sd = q.sd();
             match algorithm {
                 Algorithm::FullRank => {
                     let corr = c[0][1] / (sd[0] * sd[1]);
                     assert!((corr - rho).abs() < 0.1, "fullrank correlation {corr}");
-                    assert!((sd[0] - 1.0).abs() < 0.2 && (sd[1] - 1.0).abs() < 0.2, "fullrank sd {sd:?}");
+                    assert!(
+                        (sd[0] - 1.0).abs() < 0.2 && (sd[1] - 1.0).abs() < 0.2,
+                        "fullrank sd {sd:?}"
+                    );
                 }
                 Algorithm::MeanField => {
                     assert_eq!(c[0][1], 0.0);
                     let expected = (1.0 - rho * rho).sqrt();
-                    assert!((sd[0] / expected - 1.0).abs() < 0.2 && (sd[1] / expected - 1.0).abs() < 0.2, "meanfield sd {sd:?} vs {expected}");
+                    assert!(
+                        (sd[0] / expected - 1.0).abs() < 0.2
+                            && (sd[1] / expected - 1.0).abs() < 0.2,
+                        "meanfield sd {sd:?} vs {expected}"
+                    );
                 }
             }
         }
@@ -511,9 +577,19 @@ mod tests {
     /// values; on a unit Gaussian far from the start, the fit then goes there.
     #[test]
     fn eta_adaptation_picks_a_value_of_the_sequence() {
-        let mut target = Gaussian { m: [30.0, -20.0], p: [[1.0, 0.0], [0.0, 1.0]] };
+        let mut target = Gaussian {
+            m: [30.0, -20.0],
+            p: [[1.0, 0.0], [0.0, 1.0]],
+        };
         let mut events = Vec::new();
-        let r = run_advi(&mut target, &[0.0, 0.0], &AdviConfig::default(), &mut chain_rng(2, 1), &mut |e| events.push(e.clone())).unwrap();
+        let r = run_advi(
+            &mut target,
+            &[0.0, 0.0],
+            &AdviConfig::default(),
+            &mut chain_rng(2, 1),
+            &mut |e| events.push(e.clone()),
+        )
+        .unwrap();
         assert!(r.adapted && ETA_SEQUENCE.contains(&r.eta), "{}", r.eta);
         let trials: Vec<f64> = events
             .iter()
@@ -523,13 +599,22 @@ mod tests {
             })
             .collect();
         assert_eq!(trials, ETA_SEQUENCE[..trials.len()]);
-        let progress = events.iter().filter(|e| matches!(e, Event::AdaptationProgress { .. })).count();
+        let progress = events
+            .iter()
+            .filter(|e| matches!(e, Event::AdaptationProgress { .. }))
+            .count();
         assert!(progress >= 2);
-        assert!(events.contains(&Event::AdaptationDone { eta: r.eta, early: trials.len() < 5 }));
+        assert!(events.contains(&Event::AdaptationDone {
+            eta: r.eta,
+            early: trials.len() < 5
+        }));
         let m = r.approximation.mean();
         // Far from the start the ELBO is large, so its relative changes can
         // fall below the tolerance before the mean arrives (as in Stan).
-        assert!((m[0] - 30.0).abs() < 2.5 && (m[1] + 20.0).abs() < 2.5, "{m:?}");
+        assert!(
+            (m[0] - 30.0).abs() < 2.5 && (m[1] + 20.0).abs() < 2.5,
+            "{m:?}"
+        );
     }
 
     /// The same seed gives the same fit.
@@ -538,7 +623,14 @@ mod tests {
         let config = AdviConfig::default();
         let run = |seed| {
             let mut target = Gaussian::correlated(0.3);
-            run_advi(&mut target, &[0.5, 0.5], &config, &mut chain_rng(seed, 1), &mut |_| {}).unwrap()
+            run_advi(
+                &mut target,
+                &[0.5, 0.5],
+                &config,
+                &mut chain_rng(seed, 1),
+                &mut |_| {},
+            )
+            .unwrap()
         };
         assert_eq!(run(4), run(4));
         assert_ne!(run(4).approximation, run(5).approximation);
@@ -573,13 +665,24 @@ mod tests {
         let mut rng = chain_rng(1, 1);
         let config = AdviConfig::default();
         // Nothing can be evaluated: no initial ELBO.
-        let mut never = FailsAfter { calls: 0, working: 0, inner: Gaussian::correlated(0.0) };
+        let mut never = FailsAfter {
+            calls: 0,
+            working: 0,
+            inner: Gaussian::correlated(0.0),
+        };
         match run_advi(&mut never, &[0.0, 0.0], &config, &mut rng, &mut |_| {}) {
-            Err(AdviError::InitialElbo(m)) => assert!(m.contains("sigma is not positive") && m.contains("100 draws"), "{m}"),
+            Err(AdviError::InitialElbo(m)) => assert!(
+                m.contains("sigma is not positive") && m.contains("100 draws"),
+                "{m}"
+            ),
             other => panic!("{other:?}"),
         }
         // Only the initial ELBO works: every eta fails.
-        let mut once = FailsAfter { calls: 0, working: 100, inner: Gaussian::correlated(0.0) };
+        let mut once = FailsAfter {
+            calls: 0,
+            working: 100,
+            inner: Gaussian::correlated(0.0),
+        };
         match run_advi(&mut once, &[0.0, 0.0], &config, &mut rng, &mut |_| {}) {
             Err(AdviError::AdaptationFailed { trials, .. }) => {
                 assert_eq!(trials.len(), 5);
@@ -589,11 +692,22 @@ mod tests {
         }
         // Without adaptation, failing after the first evaluation: the result
         // keeps the approximation of iteration 100.
-        let no_adapt = AdviConfig { adapt_engaged: false, ..AdviConfig::default() };
-        let mut later = FailsAfter { calls: 0, working: 100 + 100 + 100 + 49, inner: Gaussian::correlated(0.0) };
+        let no_adapt = AdviConfig {
+            adapt_engaged: false,
+            ..AdviConfig::default()
+        };
+        let mut later = FailsAfter {
+            calls: 0,
+            working: 100 + 100 + 100 + 49,
+            inner: Gaussian::correlated(0.0),
+        };
         let r = run_advi(&mut later, &[0.0, 0.0], &no_adapt, &mut rng, &mut |_| {}).unwrap();
         match &r.stop {
-            Stop::Diverged { iteration, reason, best_iteration } => {
+            Stop::Diverged {
+                iteration,
+                reason,
+                best_iteration,
+            } => {
                 assert_eq!((*iteration, *best_iteration), (150, 100));
                 assert!(reason.contains("sigma is not positive"), "{reason}");
             }
@@ -601,20 +715,39 @@ mod tests {
         }
         assert!(r.approximation.is_finite());
         // Failing before any evaluation: no approximation at all.
-        let mut early = FailsAfter { calls: 0, working: 100 + 20, inner: Gaussian::correlated(0.0) };
+        let mut early = FailsAfter {
+            calls: 0,
+            working: 100 + 20,
+            inner: Gaussian::correlated(0.0),
+        };
         assert!(matches!(
             run_advi(&mut early, &[0.0, 0.0], &no_adapt, &mut rng, &mut |_| {}),
             Err(AdviError::Diverged { iteration: 21, .. })
         ));
         // Bad settings.
         for bad in [
-            AdviConfig { eta: -1.0, ..AdviConfig::default() },
-            AdviConfig { tol_rel_obj: 0.0, ..AdviConfig::default() },
-            AdviConfig { eval_elbo: 0, ..AdviConfig::default() },
-            AdviConfig { tol_rel_obj: f64::NAN, ..AdviConfig::default() },
+            AdviConfig {
+                eta: -1.0,
+                ..AdviConfig::default()
+            },
+            AdviConfig {
+                tol_rel_obj: 0.0,
+                ..AdviConfig::default()
+            },
+            AdviConfig {
+                eval_elbo: 0,
+                ..AdviConfig::default()
+            },
+            AdviConfig {
+                tol_rel_obj: f64::NAN,
+                ..AdviConfig::default()
+            },
         ] {
             let mut t = Gaussian::correlated(0.0);
-            assert!(matches!(run_advi(&mut t, &[0.0, 0.0], &bad, &mut rng, &mut |_| {}), Err(AdviError::InvalidConfig(_))));
+            assert!(matches!(
+                run_advi(&mut t, &[0.0, 0.0], &bad, &mut rng, &mut |_| {}),
+                Err(AdviError::InvalidConfig(_))
+            ));
         }
     }
 
@@ -630,7 +763,14 @@ mod tests {
                 Ok(-3.0)
             }
         }
-        let r = run_advi(&mut Constant, &[], &AdviConfig::default(), &mut chain_rng(1, 1), &mut |_| {}).unwrap();
+        let r = run_advi(
+            &mut Constant,
+            &[],
+            &AdviConfig::default(),
+            &mut chain_rng(1, 1),
+            &mut |_| {},
+        )
+        .unwrap();
         assert_eq!(r.stop, Stop::NoParameters);
         assert_eq!(r.initial_elbo, -3.0);
         assert_eq!(r.approximation.mean().len(), 0);

@@ -58,7 +58,11 @@ impl Approximation {
                 }
             }
         }
-        Approximation { algorithm, dim, params }
+        Approximation {
+            algorithm,
+            dim,
+            params,
+        }
     }
 
     /// A meanfield approximation with the given means and standard deviations.
@@ -77,7 +81,8 @@ impl Approximation {
         let d = mu.len();
         for i in 0..d {
             for j in 0..=i {
-                a.params[d + tri(i, j)] = l.get(i).and_then(|row| row.get(j)).copied().unwrap_or(0.0);
+                a.params[d + tri(i, j)] =
+                    l.get(i).and_then(|row| row.get(j)).copied().unwrap_or(0.0);
             }
         }
         a
@@ -113,7 +118,12 @@ impl Approximation {
         match self.algorithm {
             Algorithm::MeanField => self.params[d..].iter().map(|o| o.exp()).collect(),
             Algorithm::FullRank => (0..d)
-                .map(|i| (0..=i).map(|j| self.params[d + tri(i, j)].powi(2)).sum::<f64>().sqrt())
+                .map(|i| {
+                    (0..=i)
+                        .map(|j| self.params[d + tri(i, j)].powi(2))
+                        .sum::<f64>()
+                        .sqrt()
+                })
                 .collect(),
         }
     }
@@ -256,9 +266,14 @@ mod tests {
     fn the_fullrank_covariance_is_l_l_transpose() {
         let fr = Approximation::fullrank(&[0.0, 0.0], &[vec![2.0], vec![0.6, 0.8]]);
         let c = fr.covariance();
-        assert!((c[0][0] - 4.0).abs() < 1e-15 && (c[0][1] - 1.2).abs() < 1e-15 && (c[1][1] - 1.0).abs() < 1e-15);
+        assert!(
+            (c[0][0] - 4.0).abs() < 1e-15
+                && (c[0][1] - 1.2).abs() < 1e-15
+                && (c[1][1] - 1.0).abs() < 1e-15
+        );
         assert_eq!(c[0][1], c[1][0]);
-        let gaussian_entropy = 0.5 * 2.0 * (1.0 + (2.0 * std::f64::consts::PI).ln()) + (2.0f64 * 0.8).ln();
+        let gaussian_entropy =
+            0.5 * 2.0 * (1.0 + (2.0 * std::f64::consts::PI).ln()) + (2.0f64 * 0.8).ln();
         assert!((fr.entropy() - gaussian_entropy).abs() < 1e-14);
         assert!((fr.sd()[1] - 1.0).abs() < 1e-15);
     }

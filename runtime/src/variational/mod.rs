@@ -87,7 +87,9 @@ impl AdviConfig {
         }
         for (name, value) in [("eta", self.eta), ("tol_rel_obj", self.tol_rel_obj)] {
             if !(value > 0.0 && value.is_finite()) {
-                return Err(format!("{name} must be a positive finite number, but it is {value}"));
+                return Err(format!(
+                    "{name} must be a positive finite number, but it is {value}"
+                ));
             }
         }
         Ok(())
@@ -129,12 +131,21 @@ pub struct ElboRow {
 pub enum Event {
     AdaptationStart,
     /// Adaptation iteration `iteration` of `total` (all etas together).
-    AdaptationProgress { iteration: usize, total: usize },
+    AdaptationProgress {
+        iteration: usize,
+        total: usize,
+    },
     /// The ELBO after `adapt_iter` iterations with one eta (minus the largest
     /// finite number when it could not be computed).
-    AdaptationTrial { eta: f64, elbo: f64 },
+    AdaptationTrial {
+        eta: f64,
+        elbo: f64,
+    },
     /// The eta chosen; `early` when fewer than all were tried.
-    AdaptationDone { eta: f64, early: bool },
+    AdaptationDone {
+        eta: f64,
+        early: bool,
+    },
     AscentStart,
     Evaluation(ElboRow),
 }
@@ -189,7 +200,10 @@ pub enum AdviError {
     /// draw was rejected or had a non-finite log density (the last reason).
     InitialElbo(String),
     /// Every eta tried left the ELBO no better than at the start.
-    AdaptationFailed { initial_elbo: f64, trials: Vec<(f64, f64)> },
+    AdaptationFailed {
+        initial_elbo: f64,
+        trials: Vec<(f64, f64)>,
+    },
     /// The ascent broke down before the first ELBO evaluation.
     Diverged { iteration: usize, reason: String },
 }
@@ -198,9 +212,15 @@ impl std::fmt::Display for AdviError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AdviError::InvalidConfig(m) => write!(f, "invalid setting: {m}"),
-            AdviError::InitialElbo(m) => write!(f, "the ELBO cannot be computed at the initial approximation ({m})"),
+            AdviError::InitialElbo(m) => write!(
+                f,
+                "the ELBO cannot be computed at the initial approximation ({m})"
+            ),
             AdviError::AdaptationFailed { .. } => write!(f, "all proposed step sizes (eta) failed"),
-            AdviError::Diverged { iteration, reason } => write!(f, "the gradient ascent failed at iteration {iteration}: {reason}"),
+            AdviError::Diverged { iteration, reason } => write!(
+                f,
+                "the gradient ascent failed at iteration {iteration}: {reason}"
+            ),
         }
     }
 }

@@ -72,23 +72,35 @@ mod tests {
         for (k, g) in gradients.iter().enumerate() {
             let k = k + 1;
             for i in 0..2 {
-                s[i] = if k == 1 { g[i] * g[i] } else { 0.1 * g[i] * g[i] + 0.9 * s[i] };
+                s[i] = if k == 1 {
+                    g[i] * g[i]
+                } else {
+                    0.1 * g[i] * g[i] + 0.9 * s[i]
+                };
             }
             let mut step = [0.0; 2];
             seq.next_step(g, &mut step);
             for i in 0..2 {
                 let expected = eta / (k as f64).sqrt() * g[i] / (1.0 + s[i].sqrt());
-                assert!((step[i] - expected).abs() <= 1e-15 * expected.abs().max(1e-300), "k {k} i {i}: {} vs {expected}", step[i]);
+                assert!(
+                    (step[i] - expected).abs() <= 1e-15 * expected.abs().max(1e-300),
+                    "k {k} i {i}: {} vs {expected}",
+                    step[i]
+                );
             }
         }
         // Iteration 2, coordinate 1: s = 0.1 * 0 + 0.9 * 0.25 = 0.225, g = 0: no step.
         let mut again = StepSizeSequence::new(eta, 2);
         let mut step = [0.0; 2];
         again.next_step(&gradients[0], &mut step);
-        assert!((step[0] - 0.7 * 2.0 / 3.0).abs() < 1e-15 && (step[1] + 0.7 * 0.5 / 1.5).abs() < 1e-15);
+        assert!(
+            (step[0] - 0.7 * 2.0 / 3.0).abs() < 1e-15 && (step[1] + 0.7 * 0.5 / 1.5).abs() < 1e-15
+        );
         again.next_step(&gradients[1], &mut step);
         assert_eq!(step[1], 0.0);
-        assert!((step[0] - 0.7 / 2f64.sqrt() * 1.0 / (1.0 + (0.1 + 0.9 * 4.0f64).sqrt())).abs() < 1e-15);
+        assert!(
+            (step[0] - 0.7 / 2f64.sqrt() * 1.0 / (1.0 + (0.1 + 0.9 * 4.0f64).sqrt())).abs() < 1e-15
+        );
     }
 
     /// A constant gradient keeps s constant, so the steps shrink as k^(-1/2).

@@ -108,7 +108,11 @@ mod tests {
         let mut expected_total = 0.0;
         for i in 0..len {
             let e = (-a[i].abs()).exp();
-            let p = if a[i] >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+            let p = if a[i] >= 0.0 {
+                1.0 / (1.0 + e)
+            } else {
+                e / (1.0 + e)
+            };
             let lp = if n[i] == 1 {
                 -((-a[i]).max(0.0) + e.ln_1p())
             } else {
@@ -116,7 +120,10 @@ mod tests {
             };
             expected_total += lp;
             let g = n[i] as f64 - p;
-            assert!((d[i] - g).abs() <= 1e-15 * g.abs().max(1e-300) + 1e-300, "{i}");
+            assert!(
+                (d[i] - g).abs() <= 1e-15 * g.abs().max(1e-300) + 1e-300,
+                "{i}"
+            );
         }
         assert!((total - expected_total).abs() <= 1e-13 * expected_total.abs());
         let without = bernoulli_logit_vector(&n, &a, None);

@@ -121,7 +121,10 @@ pub(crate) fn check_int_bounded(
     if !outside {
         return Ok(());
     }
-    let x = xs.iter().find(|x| **x < lo || **x > hi).expect("an element is outside");
+    let x = xs
+        .iter()
+        .find(|x| **x < lo || **x > hi)
+        .expect("an element is outside");
     Err(fail(
         function,
         what,

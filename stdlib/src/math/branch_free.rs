@@ -74,7 +74,11 @@ pub fn exp_lanes<const FMA: bool>(x: f64) -> f64 {
     let s1 = f64::from_bits(((k1 + 1023) as u64) << 52);
     let s2 = f64::from_bits(((k2 + 1023) as u64) << 52);
     let y = er * s1 * s2;
-    let y = if x > 709.782_712_893_384 { f64::INFINITY } else { y };
+    let y = if x > 709.782_712_893_384 {
+        f64::INFINITY
+    } else {
+        y
+    };
     let y = if x < -745.133_219_101_941_1 { 0.0 } else { y };
     if x.is_nan() {
         x
@@ -95,7 +99,11 @@ pub fn ln_branch_free(x: f64) -> f64 {
 pub fn ln_lanes<const FMA: bool>(x: f64) -> f64 {
     // Subnormals: scale by 2^54 first.
     let tiny = x < f64::MIN_POSITIVE;
-    let xs = if tiny { x * 18_014_398_509_481_984.0 } else { x };
+    let xs = if tiny {
+        x * 18_014_398_509_481_984.0
+    } else {
+        x
+    };
     let bits = xs.to_bits() as i64;
     // m in [sqrt(2)/2, sqrt(2)): shift the mantissa's range by the bits of
     // 1 - sqrt(2)/2 so that the exponent comes out one higher above sqrt(2).
@@ -180,7 +188,10 @@ mod tests {
         // Subnormal results agree with the library's to within their spacing.
         for x in [-709.5, -720.0, -740.0, -745.0] {
             let (a, b) = (exp_branch_free(x), x.exp());
-            assert!((a - b).abs() <= 2.0 * 4.9e-324_f64.max(b * 4.0 * f64::EPSILON), "{x}: {a} {b}");
+            assert!(
+                (a - b).abs() <= 2.0 * 4.9e-324_f64.max(b * 4.0 * f64::EPSILON),
+                "{x}: {a} {b}"
+            );
         }
         assert_eq!(exp_branch_free(709.78), 709.78_f64.exp());
     }
@@ -202,7 +213,10 @@ mod tests {
             if b.abs() > 1e-3 {
                 worst = worst.max(ulps(a, b));
             } else {
-                assert!((a - b).abs() <= 2.0 * f64::EPSILON * b.abs().max(1e-300) + 1e-300, "{v}");
+                assert!(
+                    (a - b).abs() <= 2.0 * f64::EPSILON * b.abs().max(1e-300) + 1e-300,
+                    "{v}"
+                );
             }
         }
         assert!(worst <= 2.0, "largest error {worst} ulps");

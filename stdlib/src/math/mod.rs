@@ -21,6 +21,8 @@
 mod branch_free;
 mod special_fns;
 
-pub use branch_free::{exp_branch_free, exp_lanes, ln_branch_free, ln_lanes, log1p_branch_free, madd};
+pub use branch_free::{
+    exp_branch_free, exp_lanes, ln_branch_free, ln_lanes, log1p_branch_free, madd,
+};
 
 pub use special_fns::*;

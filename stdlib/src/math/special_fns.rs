@@ -668,7 +668,12 @@ mod log1p_tests {
         let mut worst: f64 = 0.0;
         let mut x = 1e-300_f64;
         while x < 1e300 {
-            for v in [x, -x.min(0.999_999_999_999), x * 1.37, -(x * 0.731).min(0.5)] {
+            for v in [
+                x,
+                -x.min(0.999_999_999_999),
+                x * 1.37,
+                -(x * 0.731).min(0.5),
+            ] {
                 let (a, b) = (log1p_via_ln(v), v.ln_1p());
                 let rel = ((a - b) / b).abs();
                 worst = worst.max(rel);
