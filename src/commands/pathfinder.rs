@@ -41,17 +41,23 @@ pub struct PathfinderArgs {
     /// How many past steps L-BFGS (and the approximations) use.
     #[arg(long, allow_negative_numbers = true, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub history_size: u64,
-    /// L-BFGS's first step length, and its convergence tests (see `cmod optimize --help`).
+    /// The length of L-BFGS's first step along each path.
     #[arg(long, allow_negative_numbers = true, default_value_t = 0.001)]
     pub init_alpha: f64,
+    /// A path's L-BFGS stops when the log density changes by less than this in one iteration.
     #[arg(long, allow_negative_numbers = true, default_value_t = 1e-12)]
     pub tol_obj: f64,
+    /// ... or by less than this many machine epsilons, relative to its size.
     #[arg(long, allow_negative_numbers = true, default_value_t = 1e4)]
     pub tol_rel_obj: f64,
+    /// ... or when the gradient's length is below this.
     #[arg(long, allow_negative_numbers = true, default_value_t = 1e-8)]
     pub tol_grad: f64,
+    /// ... or when the gradient scaled by the inverse-Hessian estimate, relative to the
+    /// log density, is below this many machine epsilons.
     #[arg(long, allow_negative_numbers = true, default_value_t = 1e7)]
     pub tol_rel_grad: f64,
+    /// ... or when a step moves the unconstrained parameters by less than this.
     #[arg(long, allow_negative_numbers = true, default_value_t = 1e-8)]
     pub tol_param: f64,
     /// Where the paths start: a number R draws each start uniformly from (-R, R) on the
