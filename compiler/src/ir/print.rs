@@ -3,7 +3,48 @@
 use super::*;
 use std::fmt::Write;
 
-pub fn module(m: &Module) -> String {
+/// The module with a printed name for each slot: its own, with `#n` added
+/// when several slots share it (every `_ad_seed`, nested `_ad_r` counters),
+/// so that the text says which slot each statement uses.
+struct Printer<'a> {
+    module: &'a Module,
+    names: Vec<String>,
+}
+
+impl std::ops::Deref for Printer<'_> {
+    type Target = Module;
+    fn deref(&self) -> &Module {
+        self.module
+    }
+}
+
+impl Printer<'_> {
+    fn name(&self, id: SlotId) -> &str {
+        &self.names[id.0 as usize]
+    }
+}
+
+pub fn module(module: &Module) -> String {
+    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for slot in &module.layout.slots {
+        *count.entry(slot.name.as_str()).or_default() += 1;
+    }
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let names = module
+        .layout
+        .slots
+        .iter()
+        .map(|slot| {
+            if count[slot.name.as_str()] > 1 {
+                let n = seen.entry(slot.name.as_str()).or_default();
+                *n += 1;
+                format!("{}#{}", slot.name, n)
+            } else {
+                slot.name.clone()
+            }
+        })
+        .collect();
+    let m = &Printer { module, names };
     let mut out = String::new();
     for f in &m.functions {
         let _ = writeln!(out, "fn {}:", f.name);
@@ -14,12 +55,11 @@ pub fn module(m: &Module) -> String {
     out
 }
 
-fn place(m: &Module, p: &Place) -> String {
-    let s = m.layout.slot(p.slot);
-    format!("{}[{}]", s.name, iexpr(m, &p.index))
+fn place(m: &Printer<'_>, p: &Place) -> String {
+    format!("{}[{}]", m.name(p.slot), iexpr(m, &p.index))
 }
 
-fn rexpr(m: &Module, e: &RExpr) -> String {
+fn rexpr(m: &Printer<'_>, e: &RExpr) -> String {
     match e {
         RExpr::Const(c) => format!("{c:?}"),
         RExpr::Load(p) => place(m, p),
@@ -43,7 +83,7 @@ fn rop(op: RBinOp) -> &'static str {
     }
 }
 
-fn iexpr(m: &Module, e: &IExpr) -> String {
+fn iexpr(m: &Printer<'_>, e: &IExpr) -> String {
     match e {
         IExpr::Const(c) => c.to_string(),
         IExpr::Load(p) => place(m, p),
@@ -63,7 +103,7 @@ fn iexpr(m: &Module, e: &IExpr) -> String {
     }
 }
 
-fn stmt(m: &Module, s: &Stmt, depth: usize, out: &mut String) {
+fn stmt(m: &Printer<'_>, s: &Stmt, depth: usize, out: &mut String) {
     let pad = "  ".repeat(depth);
     match s {
         Stmt::SetR(p, e) => {
@@ -88,7 +128,7 @@ fn stmt(m: &Module, s: &Stmt, depth: usize, out: &mut String) {
             let _ = writeln!(
                 out,
                 "{pad}for {} in {}..={}:",
-                m.layout.slot(*var).name,
+                m.name(*var),
                 iexpr(m, lo),
                 iexpr(m, hi)
             );
