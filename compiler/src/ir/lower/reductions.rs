@@ -211,11 +211,15 @@ impl<'a> Lowering<'a> {
             }
             "log_sum_exp" => {
                 // max first, then the sum of exp(x - max), which is exact in the gradient.
+                // The shift's own derivative cancels exactly (d/dm of
+                // m + log(sum exp(x - m)) is 0), so it is computed as a
+                // constant: no adjoint, and the reverse sweep does not go
+                // back through the max.
                 let m = self
-                    .real_reduction_of("max", run, extent, active, out)?
+                    .real_reduction_of("max", run, extent, false, out)?
                     .as_real()
                     .unwrap_or(RExpr::Const(f64::NAN));
-                let m_slot = self.temp(vec![], false, active);
+                let m_slot = self.temp(vec![], false, false);
                 out.push(Stmt::SetR(Place::at(m_slot, 0), m));
                 let m = RExpr::Load(Box::new(Place::at(m_slot, 0)));
                 let mm = m.clone();
