@@ -9,7 +9,7 @@ use rand_distr::{Distribution, StandardNormal};
 use runtime::chain_rng::{chain_rng, ChainRng};
 use runtime::optimize::hessian;
 use runtime::stan_csv::{
-    format_value, method_header_comments, read_stan_csv, CsvHeaderInfo, RunHeader,
+    column_line, method_header_comments, read_stan_csv, row_lines, CsvHeaderInfo, RunHeader,
 };
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -315,33 +315,10 @@ fn write_csv(
         data_file: args.data.as_ref().map(|d| d.display().to_string()),
         metric_file: None,
     };
-    let run = RunHeader {
-        id: 1,
-        init: "2".to_string(),
-        seed,
-        num_threads: 1,
-    };
+    let run = RunHeader::single(None, seed);
     let mut text = method_header_comments(&info, &method, &run, path);
-    text.push_str("log_p__,log_g__");
-    for name in names {
-        text.push(',');
-        text.push_str(name);
-    }
-    text.push('\n');
-    for row in rows {
-        let cells: Vec<String> = row
-            .iter()
-            .map(|v| {
-                if v.is_finite() {
-                    format!("{v}")
-                } else {
-                    format_value(*v)
-                }
-            })
-            .collect();
-        text.push_str(&cells.join(","));
-        text.push('\n');
-    }
+    text.push_str(&column_line(&["log_p__", "log_g__"], names));
+    text.push_str(&row_lines(rows));
     std::fs::write(path, text).map_err(|e| format!("error: cannot write {}: {e}", path.display()))
 }
 

@@ -7,7 +7,9 @@ use runtime::chain_rng::chain_rng;
 use runtime::optimize::{
     optimize, Algorithm, OptimizeConfig, OptimizeError, OptimizeResult, Termination,
 };
-use runtime::stan_csv::{format_value, method_header_comments, CsvHeaderInfo, RunHeader};
+use runtime::stan_csv::{
+    column_line, format_value, method_header_comments, row_lines, CsvHeaderInfo, RunHeader,
+};
 use runtime::InitialValues;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -195,9 +197,11 @@ pub fn find_mode(
     }
     let result = match optimize(&mut objective, &start, &config) {
         Ok(r) => r,
-        Err(OptimizeError::BadStart(message)) => return Err(format!(
+        Err(OptimizeError::BadStart(message)) => {
+            return Err(format!(
             "error: the optimizer cannot start: {message}; give other initial values with --inits"
-        )),
+        ))
+        }
     };
     if !args.quiet {
         print_iterations(&result);
@@ -405,34 +409,12 @@ fn write_csv(
         data_file: args.data.as_ref().map(|d| d.display().to_string()),
         metric_file: None,
     };
-    let run = RunHeader {
-        id: 1,
-        init: match args.inits.as_deref() {
-            None => "2".to_string(),
-            Some(text) if text.parse::<f64>().is_ok() => text.to_string(),
-            Some(_) => "user".to_string(),
-        },
-        seed,
-        num_threads: 1,
-    };
+    let run = RunHeader::single(args.inits.as_deref(), seed);
     let mut text = method_header_comments(&info, &method, &run, path);
-    text.push_str("lp__");
-    for name in names {
-        text.push(',');
-        text.push_str(name);
-    }
-    text.push('\n');
-    let row: Vec<String> = std::iter::once(result.log_density)
+    text.push_str(&column_line(&["lp__"], names));
+    let row: Vec<f64> = std::iter::once(result.log_density)
         .chain(values.iter().copied())
-        .map(|v| {
-            if v.is_finite() {
-                format!("{v}")
-            } else {
-                format_value(v)
-            }
-        })
         .collect();
-    text.push_str(&row.join(","));
-    text.push('\n');
+    text.push_str(&row_lines(&[row]));
     std::fs::write(path, text).map_err(|e| format!("error: cannot write {}: {e}", path.display()))
 }

@@ -6,7 +6,9 @@ use compiler::compiled::{CompiledModel, Evaluator};
 use runtime::chain_rng::chain_rng;
 use runtime::optimize::OptimizeConfig;
 use runtime::pathfinder::{psis_resample, single_path, Draws, PathError, PathfinderConfig};
-use runtime::stan_csv::{format_value, method_header_comments, CsvHeaderInfo, RunHeader};
+use runtime::stan_csv::{
+    column_line, format_value, method_header_comments, row_lines, CsvHeaderInfo, RunHeader,
+};
 use runtime::InitialValues;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -344,36 +346,9 @@ fn write_csv(
         data_file: args.data.as_ref().map(|d| d.display().to_string()),
         metric_file: None,
     };
-    let run = RunHeader {
-        id: 1,
-        init: match args.inits.as_deref() {
-            None => "2".to_string(),
-            Some(text) if text.parse::<f64>().is_ok() => text.to_string(),
-            Some(_) => "user".to_string(),
-        },
-        seed,
-        num_threads: 1,
-    };
+    let run = RunHeader::single(args.inits.as_deref(), seed);
     let mut text = method_header_comments(&info, &method, &run, path);
-    text.push_str("lp_approx__,lp__");
-    for name in names {
-        text.push(',');
-        text.push_str(name);
-    }
-    text.push('\n');
-    for row in rows {
-        let cells: Vec<String> = row
-            .iter()
-            .map(|v| {
-                if v.is_finite() {
-                    format!("{v}")
-                } else {
-                    format_value(*v)
-                }
-            })
-            .collect();
-        text.push_str(&cells.join(","));
-        text.push('\n');
-    }
+    text.push_str(&column_line(&["lp_approx__", "lp__"], names));
+    text.push_str(&row_lines(rows));
     std::fs::write(path, text).map_err(|e| format!("error: cannot write {}: {e}", path.display()))
 }

@@ -4,7 +4,9 @@ use clap::{Args, ValueEnum};
 use compiler::compiled::{CompiledModel, Evaluator};
 use rand_distr::{Distribution, StandardNormal};
 use runtime::chain_rng::{chain_rng, ChainRng};
-use runtime::stan_csv::{format_value, method_header_comments, CsvHeaderInfo, RunHeader};
+use runtime::stan_csv::{
+    column_line, format_value, method_header_comments, row_lines, CsvHeaderInfo, RunHeader,
+};
 use runtime::variational::{
     run_advi, AdviConfig, AdviError, AdviResult, Algorithm, Approximation, Event, Note, Stop,
     Target, ETA_SEQUENCE,
@@ -481,31 +483,13 @@ fn write_csv(
         data_file: args.data.as_ref().map(|d| d.display().to_string()),
         metric_file: None,
     };
-    let run = RunHeader {
-        id: 1,
-        init: match args.inits.as_deref() {
-            None => "2".to_string(),
-            Some(text) if text.parse::<f64>().is_ok() => text.to_string(),
-            Some(_) => "user".to_string(),
-        },
-        seed,
-        num_threads: 1,
-    };
+    let run = RunHeader::single(args.inits.as_deref(), seed);
     let mut text = method_header_comments(&info, &method, &run, path);
-    text.push_str("lp__,log_p__,log_g__");
-    for name in names {
-        text.push(',');
-        text.push_str(name);
-    }
-    text.push('\n');
+    text.push_str(&column_line(&["lp__", "log_p__", "log_g__"], names));
     // CmdStan writes these two lines only after adapting eta; cmdstanpy
     // needs them to read the file, so they are always written, with the eta used.
     text.push_str("# Stepsize adaptation complete.\n");
     text.push_str(&format!("# eta = {}\n", format_value(eta)));
-    for row in rows {
-        let cells: Vec<String> = row.iter().map(|v| format_value(*v)).collect();
-        text.push_str(&cells.join(","));
-        text.push('\n');
-    }
+    text.push_str(&row_lines(rows));
     std::fs::write(path, text).map_err(|e| format!("error: cannot write {}: {e}", path.display()))
 }

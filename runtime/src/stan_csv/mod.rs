@@ -5,4 +5,7 @@ pub mod reader;
 pub mod writer;
 
 pub use reader::{read_stan_csv, read_stan_csv_str, StanCsvError};
-pub use writer::{format_value, method_header_comments, CsvHeaderInfo, RunHeader, StanCsvWriter};
+pub use writer::{
+    column_line, format_value, method_header_comments, row_lines, CsvHeaderInfo, RunHeader,
+    StanCsvWriter,
+};

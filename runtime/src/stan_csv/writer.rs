@@ -111,6 +111,48 @@ pub struct RunHeader {
     pub num_threads: usize,
 }
 
+impl RunHeader {
+    /// A single run (optimize, laplace, pathfinder, variational): id 1, one
+    /// thread, and `init` as CmdStan records `--inits` (a radius as given, 2
+    /// by default, `user` for a file).
+    pub fn single(inits: Option<&str>, seed: u64) -> Self {
+        RunHeader {
+            id: 1,
+            init: match inits {
+                None => "2".to_string(),
+                Some(text) if text.parse::<f64>().is_ok() => text.to_string(),
+                Some(_) => "user".to_string(),
+            },
+            seed,
+            num_threads: 1,
+        }
+    }
+}
+
+/// The column line: the method's own columns, then the model's outputs.
+pub fn column_line(leading: &[&str], names: &[String]) -> String {
+    let mut line = leading.join(",");
+    for name in names {
+        if !line.is_empty() {
+            line.push(',');
+        }
+        line.push_str(name);
+    }
+    line.push('\n');
+    line
+}
+
+/// The rows, one line each, values as Stan CSV holds them.
+pub fn row_lines(rows: &[Vec<f64>]) -> String {
+    let mut text = String::new();
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|v| format_value(*v)).collect();
+        text.push_str(&cells.join(","));
+        text.push('\n');
+    }
+    text
+}
+
 /// CmdStan's header comments for any method: the version lines, the model,
 /// `method_lines` (from `method = ...` on, indented as CmdStan indents its
 /// argument tree), then id, data, init, seed and output. cmdstanpy reads the
