@@ -93,26 +93,37 @@ pub fn run(args: &OptimizeArgs) -> ExitCode {
     }
 }
 
-pub(super) fn config_of(args: &OptimizeArgs) -> Result<OptimizeConfig, String> {
-    for (flag, value) in [
-        ("--tol-obj", args.tol_obj),
-        ("--tol-rel-obj", args.tol_rel_obj),
-        ("--tol-grad", args.tol_grad),
-        ("--tol-rel-grad", args.tol_rel_grad),
-        ("--tol-param", args.tol_param),
-    ] {
+/// Refuses L-BFGS settings outside their ranges (optimize and pathfinder share them).
+pub(super) fn check_lbfgs_settings(
+    tolerances: [(&str, f64); 5],
+    init_alpha: f64,
+) -> Result<(), String> {
+    for (flag, value) in tolerances {
         if !(value >= 0.0 && value.is_finite()) {
             return Err(format!(
                 "error: {flag} must be a finite number of 0 or more, but it is {value}"
             ));
         }
     }
-    if !(args.init_alpha > 0.0 && args.init_alpha.is_finite()) {
+    if !(init_alpha > 0.0 && init_alpha.is_finite()) {
         return Err(format!(
-            "error: --init-alpha must be positive and finite, but it is {}; 0.001 is the default",
-            args.init_alpha
+            "error: --init-alpha must be positive and finite, but it is {init_alpha}; 0.001 is the default"
         ));
     }
+    Ok(())
+}
+
+pub(super) fn config_of(args: &OptimizeArgs) -> Result<OptimizeConfig, String> {
+    check_lbfgs_settings(
+        [
+            ("--tol-obj", args.tol_obj),
+            ("--tol-rel-obj", args.tol_rel_obj),
+            ("--tol-grad", args.tol_grad),
+            ("--tol-rel-grad", args.tol_rel_grad),
+            ("--tol-param", args.tol_param),
+        ],
+        args.init_alpha,
+    )?;
     Ok(OptimizeConfig {
         algorithm: match args.algorithm {
             AlgorithmArg::Lbfgs => Algorithm::Lbfgs,

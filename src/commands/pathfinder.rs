@@ -104,25 +104,16 @@ impl PathfinderArgs {
     }
 
     fn config(&self) -> Result<PathfinderConfig, String> {
-        for (flag, value) in [
-            ("--tol-obj", self.tol_obj),
-            ("--tol-rel-obj", self.tol_rel_obj),
-            ("--tol-grad", self.tol_grad),
-            ("--tol-rel-grad", self.tol_rel_grad),
-            ("--tol-param", self.tol_param),
-        ] {
-            if !(value >= 0.0 && value.is_finite()) {
-                return Err(format!(
-                    "error: {flag} must be a finite number of 0 or more, but it is {value}"
-                ));
-            }
-        }
-        if !(self.init_alpha > 0.0 && self.init_alpha.is_finite()) {
-            return Err(format!(
-                "error: --init-alpha must be positive and finite, but it is {}; 0.001 is the default",
-                self.init_alpha
-            ));
-        }
+        super::optimize::check_lbfgs_settings(
+            [
+                ("--tol-obj", self.tol_obj),
+                ("--tol-rel-obj", self.tol_rel_obj),
+                ("--tol-grad", self.tol_grad),
+                ("--tol-rel-grad", self.tol_rel_grad),
+                ("--tol-param", self.tol_param),
+            ],
+            self.init_alpha,
+        )?;
         Ok(PathfinderConfig {
             lbfgs: OptimizeConfig {
                 iter: self.max_lbfgs_iters as usize,
